@@ -1,0 +1,500 @@
+"""The production store: Elasticsearch, behind the same contract as the SQLite store.
+
+Layout (``<p>`` is the index prefix, default ``hybridwatch``):
+
+- ``<p>-items-000001``, ``-000002``, …: item indices created from the index template ``<p>-items``,
+  which is composed of the component templates in ``index_mappings/`` (mappings, settings and, when the
+  cluster has the analysis-common module, production analysis).
+- ``<p>-items``: an alias over all item indices, with ``is_write_index`` on the newest. Searches, Kibana
+  and exports read through it; new items are written through it.
+- ``<p>-labels``: analyst labels, ``_id`` = hash of item id and analyst.
+
+Idempotence: ``_id`` is the item id. After a rollover, an item indexed again must replace its earlier
+copy in an older index, not gain a twin in the new write index, so each upsert first asks where its
+ids already live and writes those back to the same concrete index.
+
+Rollover and retention (see docs/decisions.md): the maintenance job calls ``rollover`` (a new write
+index after 30 days or 30 GB per shard) and ``delete_expired`` (drops whole indices whose newest item
+was fetched longer ago than the retention period). Clusters with ILM can use ``items-lifecycle.json``.
+"""
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch, helpers
+from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import ConnectionTimeout as ESConnectionTimeout
+
+from hybridwatch.deadletter import DeadLetter
+from hybridwatch.errors import RetryableError, StoreError
+from hybridwatch.schema import AnalysedItem, Label, utc_now
+from hybridwatch.settings import Settings, redact_url
+from hybridwatch.stores.base import (
+    ALL_ITEMS,
+    UPSERT_CHUNK_SIZE,
+    SearchPage,
+    Store,
+    UpsertReport,
+    check_field,
+    stamp_indexed,
+)
+from hybridwatch.stores.query import SearchQuery, TextTerm, searchable_text
+
+log = logging.getLogger(__name__)
+
+MAPPINGS_DIR: Final = Path(__file__).resolve().parent.parent.parent / "index_mappings"
+ANALYSIS_MODULE: Final = "analysis-common"
+SEARCH_FIELD: Final = "search_folded"
+#: Elasticsearch's own bulk retries (HTTP 429) before an item counts as failed.
+BULK_MAX_RETRIES: Final = 5
+BULK_INITIAL_BACKOFF_S: Final = 1.0
+ROLLOVER_MAX_AGE: Final = "30d"
+ROLLOVER_MAX_PRIMARY_SHARD_SIZE: Final = "30gb"
+
+
+def load_mapping(name: str) -> dict[str, Any]:
+    """Return one JSON body from ``index_mappings/``."""
+    with (MAPPINGS_DIR / name).open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def client_from_settings(settings: Settings) -> Elasticsearch:
+    """Build a client from the settings: API key or user/password, CA certificate, TLS verification."""
+    if not settings.es_url:
+        raise StoreError("no Elasticsearch URL configured (HYBRIDWATCH_ES_URL)")
+    options: dict[str, Any] = {
+        "request_timeout": settings.es_request_timeout_s,
+        "max_retries": settings.es_max_retries,
+        "retry_on_timeout": True,
+        "verify_certs": settings.es_verify_certs,
+    }
+    if settings.es_api_key:
+        options["api_key"] = settings.es_api_key
+    elif settings.es_username and settings.es_password:
+        options["basic_auth"] = (settings.es_username, settings.es_password)
+    if settings.es_ca_certs:
+        options["ca_certs"] = str(settings.es_ca_certs)
+    if not settings.es_verify_certs:
+        log.warning("TLS certificate verification is OFF for %s", redact_url(settings.es_url))
+        options["ssl_show_warn"] = False
+    return Elasticsearch(settings.es_url, **options)
+
+
+class ElasticsearchStore(Store):
+    """Items and labels in an Elasticsearch cluster."""
+
+    kind = "elasticsearch"
+
+    def __init__(self, client: Elasticsearch, *, prefix: str = "hybridwatch", url: str = "") -> None:
+        self.client = client
+        self.prefix = prefix
+        self.url = redact_url(url) if url else ""
+        self.items_alias = f"{prefix}-items"
+        self.labels_index = f"{prefix}-labels"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ElasticsearchStore":
+        return cls(client_from_settings(settings), prefix=settings.es_index_prefix, url=settings.es_url or "")
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- setup -------------------------------------------------------------------------------------
+
+    def has_module(self, module: str) -> bool:
+        """Return True if every node of the cluster has the named module or plugin."""
+        info = self._call(self.client.nodes.info, metric="plugins")
+        nodes = info["nodes"].values()
+        return bool(nodes) and all(
+            module
+            in {m["name"] for m in node.get("modules", [])} | {p["name"] for p in node.get("plugins", [])}
+            for node in nodes
+        )
+
+    def setup(self) -> list[str]:
+        """Install templates, the first item index with its alias and the labels index; say what was done."""
+        done: list[str] = []
+        components = [f"{self.prefix}-items-mappings", f"{self.prefix}-items-settings"]
+        self._call(
+            self.client.cluster.put_component_template,
+            name=components[0],
+            **load_mapping("items-mappings.json"),
+        )
+        self._call(
+            self.client.cluster.put_component_template,
+            name=components[1],
+            **load_mapping("items-settings.json"),
+        )
+        if self.has_module(ANALYSIS_MODULE):
+            name = f"{self.prefix}-items-analysis"
+            self._call(
+                self.client.cluster.put_component_template, name=name, **load_mapping("items-analysis.json")
+            )
+            components.append(name)
+            done.append(f"component template {name} (folding and Serbian stemming)")
+        else:
+            done.append(f"skipped production analysis: the cluster lacks the {ANALYSIS_MODULE} module")
+        self._call(
+            self.client.indices.put_index_template,
+            name=self.items_alias,
+            index_patterns=[f"{self.items_alias}-*"],
+            composed_of=components,
+            priority=200,
+            meta={"managed_by": "hybridwatch"},
+        )
+        done.append(f"index template {self.items_alias} composed of {', '.join(components)}")
+        if not self._call(self.client.indices.exists_alias, name=self.items_alias):
+            first = f"{self.items_alias}-000001"
+            self._call(
+                self.client.indices.create,
+                index=first,
+                aliases={self.items_alias: {"is_write_index": True}},
+            )
+            done.append(f"index {first} behind alias {self.items_alias}")
+        if not self._call(self.client.indices.exists, index=self.labels_index):
+            self._call(self.client.indices.create, index=self.labels_index, **load_mapping("labels.json"))
+            done.append(f"index {self.labels_index}")
+        return done
+
+    def item_indices(self) -> list[str]:
+        """Return the concrete indices behind the items alias, oldest first."""
+        aliases = self._call(self.client.indices.get_alias, name=self.items_alias)
+        return sorted(aliases.body)
+
+    def rollover(
+        self, *, max_age: str = ROLLOVER_MAX_AGE, max_size: str = ROLLOVER_MAX_PRIMARY_SHARD_SIZE
+    ) -> bool:
+        """Start a new write index if the current one is old or large enough; return whether it did."""
+        response = self._call(
+            self.client.indices.rollover,
+            alias=self.items_alias,
+            conditions={"max_age": max_age, "max_primary_shard_size": max_size},
+        )
+        return bool(response["rolled_over"])
+
+    def delete_expired(self, *, retention_days: int) -> list[str]:
+        """Delete non-write item indices whose newest item was fetched before the retention period."""
+        cutoff = utc_now() - timedelta(days=retention_days)
+        deleted = []
+        for index in self.item_indices()[:-1]:  # never the write index
+            response = self._call(
+                self.client.search,
+                index=index,
+                size=0,
+                aggs={"newest": {"max": {"field": "fetched_at"}}},
+            )
+            newest = response["aggregations"]["newest"]["value"]
+            if newest is not None and newest / 1000 < cutoff.timestamp():
+                self._call(self.client.indices.delete, index=index)
+                deleted.append(index)
+        return deleted
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def upsert(self, items: Iterable[AnalysedItem], dead_letter: DeadLetter | None = None) -> UpsertReport:
+        received = indexed = rejected = 0
+        several_indices = len(self.item_indices()) > 1
+        chunk: list[AnalysedItem] = []
+
+        def flush() -> None:
+            nonlocal indexed, rejected
+            ok, bad = self._write_chunk(chunk, dead_letter, locate=several_indices)
+            indexed += ok
+            rejected += bad
+            chunk.clear()
+
+        for item in items:
+            received += 1
+            chunk.append(item)
+            if len(chunk) >= UPSERT_CHUNK_SIZE:
+                flush()
+        if chunk:
+            flush()
+        return UpsertReport(received=received, indexed=indexed, dead_lettered=rejected)
+
+    def _write_chunk(
+        self, items: list[AnalysedItem], dead_letter: DeadLetter | None, *, locate: bool
+    ) -> tuple[int, int]:
+        now = utc_now()
+        where = self._locate([item.id for item in items]) if locate else {}
+        by_id = {item.id: item for item in items}
+        actions = [
+            {
+                "_op_type": "index",
+                "_index": where.get(item.id, self.items_alias),
+                "_id": item.id,
+                "_source": to_document(stamp_indexed(item, now)),
+            }
+            for item in items
+        ]
+        ok = bad = 0
+        try:
+            for success, info in helpers.streaming_bulk(
+                self.client,
+                actions,
+                chunk_size=UPSERT_CHUNK_SIZE,
+                max_retries=BULK_MAX_RETRIES,
+                initial_backoff=BULK_INITIAL_BACKOFF_S,
+                raise_on_error=False,
+            ):
+                if success:
+                    ok += 1
+                    continue
+                result = info.get("index", {})
+                item_id = result.get("_id", "")
+                reason = _bulk_error_reason(result)
+                if dead_letter is None:
+                    raise StoreError(f"Elasticsearch rejected item {item_id}: {reason}")
+                item = by_id.get(item_id)
+                dead_letter.add(
+                    "index",
+                    f"Elasticsearch rejected the document: {reason}",
+                    raw=item.model_dump(mode="json") if item else None,
+                    item_id=item_id,
+                )
+                bad += 1
+        except (ESConnectionError, ESConnectionTimeout) as exc:
+            raise RetryableError(
+                f"Elasticsearch at {self.url or 'the configured URL'} unreachable: {exc}"
+            ) from exc
+        return ok, bad
+
+    def _locate(self, ids: list[str]) -> dict[str, str]:
+        """Return the concrete index of each id that is already indexed."""
+        response = self._call(
+            self.client.search,
+            index=self.items_alias,
+            query={"ids": {"values": ids}},
+            source=False,
+            size=len(ids),
+        )
+        return {hit["_id"]: hit["_index"] for hit in response["hits"]["hits"]}
+
+    def refresh(self) -> None:
+        self._call(self.client.indices.refresh, index=f"{self.items_alias},{self.labels_index}")
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def get(self, item_id: str) -> AnalysedItem | None:
+        # A document GET cannot go through an alias over several indices; an ids query can.
+        response = self._call(
+            self.client.search, index=self.items_alias, query={"ids": {"values": [item_id]}}
+        )
+        hits = response["hits"]["hits"]
+        return from_document(hits[0]["_source"]) if hits else None
+
+    def search(self, query: SearchQuery, *, limit: int = 20, offset: int = 0) -> SearchPage:
+        response = self._call(
+            self.client.search,
+            index=self.items_alias,
+            query=to_es_query(query),
+            sort=[{"published_at": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+            size=limit,
+            from_=offset,
+            track_total_hits=True,
+        )
+        hits = response["hits"]
+        return SearchPage(
+            total=hits["total"]["value"], items=[from_document(h["_source"]) for h in hits["hits"]]
+        )
+
+    def count(self, query: SearchQuery = ALL_ITEMS) -> int:
+        return int(self._call(self.client.count, index=self.items_alias, query=to_es_query(query))["count"])
+
+    def count_by(self, field: str, query: SearchQuery = ALL_ITEMS, *, limit: int = 50) -> dict[str, int]:
+        es_field = check_field(field)
+        response = self._call(
+            self.client.search,
+            index=self.items_alias,
+            query=to_es_query(query),
+            size=0,
+            aggs={
+                "by": {
+                    "terms": {
+                        "field": es_field,
+                        "size": limit,
+                        "order": [{"_count": "desc"}, {"_key": "asc"}],
+                    }
+                }
+            },
+        )
+        return {_bucket_key(b): b["doc_count"] for b in response["aggregations"]["by"]["buckets"]}
+
+    def count_by_day(
+        self, query: SearchQuery = ALL_ITEMS, *, tz: ZoneInfo, field: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        histogram: dict[str, Any] = {
+            "date_histogram": {
+                "field": "published_at",
+                "calendar_interval": "day",
+                "time_zone": tz.key,
+                "format": "yyyy-MM-dd",
+                "min_doc_count": 1,
+            }
+        }
+        if field is not None:
+            histogram["aggs"] = {"by": {"terms": {"field": check_field(field), "size": 1000}}}
+        response = self._call(
+            self.client.search,
+            index=self.items_alias,
+            query=to_es_query(query),
+            size=0,
+            aggs={"days": histogram},
+        )
+        days: dict[str, dict[str, int]] = {}
+        for bucket in response["aggregations"]["days"]["buckets"]:
+            if field is None:
+                days[bucket["key_as_string"]] = {"all": bucket["doc_count"]}
+            else:
+                counts = {_bucket_key(b): b["doc_count"] for b in bucket["by"]["buckets"]}
+                if counts:
+                    days[bucket["key_as_string"]] = counts
+        return days
+
+    def scan(self, query: SearchQuery = ALL_ITEMS) -> Iterator[AnalysedItem]:
+        try:
+            for hit in helpers.scan(self.client, index=self.items_alias, query={"query": to_es_query(query)}):
+                yield from_document(hit["_source"])
+        except (ESConnectionError, ESConnectionTimeout) as exc:
+            raise RetryableError(f"Elasticsearch at {self.url} unreachable during scan: {exc}") from exc
+
+    # --- labels ------------------------------------------------------------------------------------
+
+    def put_labels(self, labels: Iterable[Label]) -> int:
+        actions = [
+            {"_index": self.labels_index, "_id": label.label_id, "_source": label.model_dump(mode="json")}
+            for label in labels
+        ]
+        try:
+            written, errors = helpers.bulk(
+                self.client, actions, max_retries=BULK_MAX_RETRIES, raise_on_error=False
+            )
+        except (ESConnectionError, ESConnectionTimeout) as exc:
+            raise RetryableError(f"Elasticsearch at {self.url} unreachable: {exc}") from exc
+        if errors:
+            raise StoreError(f"Elasticsearch rejected {len(errors)} labels: {errors[0]}")
+        return written
+
+    def labels_for(self, item_id: str) -> list[Label]:
+        response = self._call(
+            self.client.search,
+            index=self.labels_index,
+            query={"term": {"item_id": item_id}},
+            sort=[{"labelled_at": "asc"}, {"analyst": "asc"}],
+            size=1000,
+        )
+        return [Label.model_validate(h["_source"]) for h in response["hits"]["hits"]]
+
+    def scan_labels(self) -> Iterator[Label]:
+        for hit in helpers.scan(self.client, index=self.labels_index, query={"query": {"match_all": {}}}):
+            yield Label.model_validate(hit["_source"])
+
+    # --- errors ------------------------------------------------------------------------------------
+
+    def _call(self, method: Any, **kwargs: Any) -> Any:
+        """Call the client, turning its exceptions into hybridwatch errors that never carry secrets."""
+        where = self.url or "Elasticsearch"
+        try:
+            return method(**kwargs)
+        except AuthenticationException:
+            raise StoreError(
+                f"{where} rejected the credentials (HTTP 401); check es_api_key or es_username/es_password"
+            ) from None
+        except AuthorizationException as exc:
+            raise StoreError(
+                f"{where}: the configured user may not do this (HTTP 403): {_api_reason(exc)}"
+            ) from None
+        except (ESConnectionError, ESConnectionTimeout) as exc:
+            raise RetryableError(f"{where} unreachable: {exc}") from exc
+        except ApiError as exc:
+            if exc.meta.status in (429, 502, 503, 504):
+                raise RetryableError(
+                    f"{where} overloaded (HTTP {exc.meta.status}): {_api_reason(exc)}"
+                ) from exc
+            raise StoreError(
+                f"{where} refused the request (HTTP {exc.meta.status}): {_api_reason(exc)}"
+            ) from exc
+
+
+def to_document(item: AnalysedItem) -> dict[str, Any]:
+    """Return the Elasticsearch document of an item: its JSON form plus the folded search text."""
+    doc = item.model_dump(mode="json")
+    doc[SEARCH_FIELD] = searchable_text(item.title, item.text_latin or item.text)
+    return doc
+
+
+def from_document(source: dict[str, Any]) -> AnalysedItem:
+    """Return the item stored in a document's ``_source``."""
+    source = {k: v for k, v in source.items() if k != SEARCH_FIELD}
+    return AnalysedItem.model_validate(source)
+
+
+def _term_query(term: TextTerm) -> dict[str, Any]:
+    text = " ".join(term.words)
+    if term.prefix:
+        return {"match_phrase_prefix": {SEARCH_FIELD: {"query": text}}}
+    return {"match_phrase": {SEARCH_FIELD: {"query": text}}}
+
+
+def to_es_query(query: SearchQuery) -> dict[str, Any]:
+    """Translate a SearchQuery into Elasticsearch query DSL (the same semantics as the SQLite store)."""
+    must: list[dict[str, Any]] = []
+    must_not: list[dict[str, Any]] = []
+    filters: list[dict[str, Any]] = []
+    for term in query.text_terms:
+        (must_not if term.negated else must).append(_term_query(term))
+    if query.narratives:
+        filters.append({"terms": {"narratives.id": list(query.narratives)}})
+    if query.actors:
+        actors = list(query.actors)
+        filters.append(
+            {"bool": {"should": [{"terms": {"actors.id": actors}}, {"terms": {"actors.name": actors}}]}}
+        )
+    if query.countries:
+        filters.append({"terms": {"country": list(query.countries)}})
+    if query.langs:
+        filters.append({"terms": {"lang": list(query.langs)}})
+    if query.outlets:
+        outlets = list(query.outlets)
+        filters.append(
+            {"bool": {"should": [{"terms": {"source_id": outlets}}, {"terms": {"outlet": outlets}}]}}
+        )
+    if query.flagged is not None:
+        filters.append({"term": {"flagged": query.flagged}})
+    if query.since is not None or query.until is not None:
+        bounds: dict[str, str] = {}
+        if query.since is not None:
+            bounds["gte"] = query.since.isoformat()
+        if query.until is not None:
+            bounds["lt"] = query.until.isoformat()
+        filters.append({"range": {"published_at": bounds}})
+    if not (must or must_not or filters):
+        return {"match_all": {}}
+    return {"bool": {"must": must, "must_not": must_not, "filter": filters}}
+
+
+def _bucket_key(bucket: dict[str, Any]) -> str:
+    return str(bucket.get("key_as_string", bucket["key"]))
+
+
+def _bulk_error_reason(result: dict[str, Any]) -> str:
+    error = result.get("error")
+    if isinstance(error, dict):
+        reason = f"{error.get('type')}: {error.get('reason')}"
+        cause = error.get("caused_by")
+        if isinstance(cause, dict):
+            reason += f" ({cause.get('type')}: {cause.get('reason')})"
+        return reason
+    return f"HTTP {result.get('status')}: {error}"
+
+
+def _api_reason(exc: ApiError) -> str:
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("reason") or body["error"].get("type"))
+    return str(exc.message)

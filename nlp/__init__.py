@@ -1,0 +1,1 @@
+"""Language processing for hybridwatch: script and language, normalisation, lemmas, actors, narratives."""

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real test Elasticsearch, and isolated settings per test."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+ES_URL_ENV = "HYBRIDWATCH_TEST_ES_URL"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the test Elasticsearch, so `-m "not elasticsearch"` can deselect them."""
+    for item in items:
+        if "es_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.elasticsearch)
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    """URL of the real test Elasticsearch; a test that needs it fails (never skips) without it."""
+    url = os.environ.get(ES_URL_ENV)
+    if not url:
+        pytest.fail(
+            f"{ES_URL_ENV} is not set. `make test` starts a real Elasticsearch and sets it; "
+            f"or point it at a test cluster; or deselect these tests with -m 'not elasticsearch'."
+        )
+    return url
+
+
+@pytest.fixture
+def es_prefix(es_url: str) -> Iterator[str]:
+    """A fresh index prefix; everything created under it is deleted after the test."""
+    prefix = f"hwtest-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = Elasticsearch(es_url)
+    # Names, not wildcards: clusters refuse wildcard deletes (action.destructive_requires_name).
+    indices = client.indices.get(index=f"{prefix}-*", expand_wildcards="all")
+    if indices:
+        client.indices.delete(index=",".join(indices))
+    for template in client.indices.get_index_template(name=f"{prefix}-*")["index_templates"]:
+        client.indices.delete_index_template(name=template["name"])
+    for component in client.cluster.get_component_template(name=f"{prefix}-*")["component_templates"]:
+        client.cluster.delete_component_template(name=component["name"])
+    client.close()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Remove every HYBRIDWATCH_* variable and run in an empty directory; return that directory."""
+    for var in list(os.environ):
+        if var.startswith("HYBRIDWATCH_") and var != ES_URL_ENV:
+            monkeypatch.delenv(var)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
