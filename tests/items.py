@@ -46,7 +46,8 @@ def corpus() -> list[AnalysedItem]:
         ),
         make_item(
             "https://www.index.hr/vijesti/clanak/plenkovic-bruxelles/2700001.aspx",
-            "Premijer Plenković u Bruxellesu je razgovarao o proširenju Europske unije i tisuću novih radnih mjesta.",
+            "Premijer Plenković u Bruxellesu je razgovarao o proširenju Europske unije "
+            "i tisuću novih radnih mjesta.",
             title="Plenković u Bruxellesu o proširenju",
             source_id="index-hr",
             source_type="news",

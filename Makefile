@@ -1,0 +1,48 @@
+# hybridwatch — the two set-up commands are `make demo` and `make test` (see README.md).
+# Both create the environment in .venv/ when it is missing or out of date, and are fast otherwise.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+UV_BOOTSTRAP := .cache/uv-bootstrap
+# Never download a Python interpreter: use the machine's (>= 3.11).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP)/bin/uv)
+
+.PHONY: demo test lint format bench clean env
+
+env: $(VENV)/.synced
+
+$(UV_BOOTSTRAP)/bin/uv:
+	$(PYTHON) -m venv $(UV_BOOTSTRAP)
+	$(UV_BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra dev --compile-bytecode --python $(PYTHON)
+	@touch $@
+
+# The main job on the embedded default (SQLite in data/): what the installed stages can do today.
+demo: env
+	$(VENV)/bin/hybridwatch sources validate
+	$(VENV)/bin/hybridwatch config show
+	$(VENV)/bin/hybridwatch search --limit 5
+
+test: env lint
+	scripts/test-elasticsearch run $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: env
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: env
+	scripts/test-elasticsearch run $(VENV)/bin/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
