@@ -18,6 +18,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.elasticsearch)
 
 
+def pytest_report_header() -> str:
+    url = os.environ.get(ES_URL_ENV)
+    if not url:
+        return f"elasticsearch: none ({ES_URL_ENV} unset; tests that need it will fail)"
+    try:
+        client = Elasticsearch(url, request_timeout=5)
+        versions = {
+            node["version"] for node in client.nodes.info(filter_path="nodes.*.version")["nodes"].values()
+        }
+        client.close()
+    except Exception as exc:  # a header must never break collection; the tests themselves will fail
+        return f"elasticsearch: {url} NOT REACHABLE ({exc})"
+    return f"elasticsearch: real server at {url}, version {', '.join(sorted(versions))}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly how many tests ran against the real Elasticsearch and how they ended."""
+    outcomes: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "elasticsearch" in getattr(report, "keywords", {}) and report.when in ("call", "setup"):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if outcomes:
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items())
+        terminalreporter.write_line(f"tests against the real Elasticsearch: {summary}")
+
+
 @pytest.fixture(scope="session")
 def es_url() -> str:
     """URL of the real test Elasticsearch; a test that needs it fails (never skips) without it."""

@@ -1,0 +1,88 @@
+"""Bulk indexing throughput of analysed items into each store; prints JSON.
+
+    python -m bench.index [--items N]
+
+The Elasticsearch figure needs HYBRIDWATCH_TEST_ES_URL (``make bench`` starts the test server); without
+it the key is absent and ``index_es_skipped`` says why.
+"""
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+import uuid
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench.synthetic import synthetic_items
+from hybridwatch.stores.base import Store
+
+DEFAULT_ITEMS = 10_000
+
+
+def _docs_per_s(store: Store, count: int) -> float:
+    items = list(synthetic_items(count))
+    started = time.perf_counter()
+    store.upsert(items)
+    store.refresh()
+    elapsed = time.perf_counter() - started
+    assert store.count() == count, "benchmark store does not hold every item"
+    return round(count / elapsed, 1)
+
+
+def run(count: int = DEFAULT_ITEMS) -> dict[str, Any]:
+    from hybridwatch.stores.sqlite import SqliteStore
+
+    result: dict[str, Any] = {
+        "benchmark": "index",
+        "date": time.strftime("%Y-%m-%d"),
+        "items": count,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "hybridwatch": version("hybridwatch"),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.sqlite3")
+        store.setup()
+        result["index_docs_per_s_sqlite"] = _docs_per_s(store, count)
+        store.close()
+
+    es_url = os.environ.get("HYBRIDWATCH_TEST_ES_URL")
+    if not es_url:
+        result["index_es_skipped"] = "HYBRIDWATCH_TEST_ES_URL not set (run `make bench`)"
+        return result
+    from elasticsearch import Elasticsearch
+
+    from hybridwatch.stores.elastic import ElasticsearchStore
+
+    client = Elasticsearch(es_url, request_timeout=120)
+    prefix = f"hwbench-{uuid.uuid4().hex[:8]}"
+    es_store = ElasticsearchStore(client, prefix=prefix, url=es_url)
+    es_store.setup()
+    try:
+        result["index_docs_per_s_es"] = _docs_per_s(es_store, count)
+        result["elasticsearch"] = next(
+            iter(client.nodes.info(filter_path="nodes.*.version")["nodes"].values())
+        )["version"]
+        result["elasticsearch_client"] = version("elasticsearch")
+    finally:
+        client.indices.delete(index=",".join([*es_store.item_indices(), es_store.labels_index]))
+        client.indices.delete_index_template(name=es_store.items_alias)
+        for part in ("mappings", "settings"):
+            client.cluster.delete_component_template(name=f"{prefix}-items-{part}")
+        client.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=DEFAULT_ITEMS)
+    args = parser.parse_args()
+    print(json.dumps(run(args.items)))
+
+
+if __name__ == "__main__":
+    main()
