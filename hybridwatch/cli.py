@@ -9,9 +9,11 @@ import json
 import logging
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -21,6 +23,9 @@ from hybridwatch.deadletter import dead_letter_for
 from hybridwatch.errors import HybridwatchError, RetryableError
 from hybridwatch.settings import Settings, load_settings
 from hybridwatch.taxonomy import COUNTRIES, ITEM_LANGUAGES, NARRATIVE_IDS, SOURCE_TYPES
+
+if TYPE_CHECKING:
+    from hybridwatch.stores.elastic import ElasticsearchStore
 
 EXIT_INVALID = 2
 EXIT_RETRY = 3
@@ -164,19 +169,52 @@ def es() -> None:
     """Elasticsearch administration."""
 
 
+@contextmanager
+def _elasticsearch(ctx: click.Context) -> "Iterator[ElasticsearchStore]":
+    from hybridwatch.stores.elastic import ElasticsearchStore
+
+    store = ElasticsearchStore.from_settings(_settings(ctx))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 @es.command("setup")
 @click.pass_context
 def es_setup(ctx: click.Context) -> None:
     """Install index templates, the items alias and the labels index (idempotent)."""
-    from hybridwatch.stores.elastic import ElasticsearchStore
-
-    settings = _settings(ctx)
-    store = ElasticsearchStore.from_settings(settings)
-    try:
+    with _elasticsearch(ctx) as store:
         for line in store.setup():
             click.echo(line)
+
+
+@es.command("rollover")
+@click.pass_context
+def es_rollover(ctx: click.Context) -> None:
+    """Start a new write index if the current one is 30 days old or 30 GB per shard."""
+    from hybridwatch.stores.elastic import ElasticsearchStore
+
+    store = ElasticsearchStore.from_settings(_settings(ctx))
+    try:
+        rolled = store.rollover()
+        click.echo(
+            f"{'rolled over' if rolled else 'no rollover needed'}; indices: {', '.join(store.item_indices())}"
+        )
     finally:
         store.close()
+
+
+@es.command("expire")
+@click.pass_context
+def es_expire(ctx: click.Context) -> None:
+    """Delete item indices whose newest item is older than the retention period (retention_days)."""
+    retention_days = _settings(ctx).retention_days
+    with _elasticsearch(ctx) as store:
+        deleted = store.delete_expired(retention_days=retention_days)
+    click.echo(
+        f"deleted {len(deleted)} indices older than {retention_days} days: {', '.join(deleted) or '-'}"
+    )
 
 
 @main.command("index")

@@ -19,7 +19,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hybridwatch.errors import ConfigError
 
@@ -50,6 +50,8 @@ class Settings(BaseModel):
     es_index_prefix: str = "hybridwatch"
     es_request_timeout_s: float = 30.0
     es_max_retries: int = 5
+    #: Item indices whose newest item is older than this are deleted by ``hybridwatch es expire``.
+    retention_days: int = Field(default=400, ge=1)
 
     # Outgoing mail for the digest.
     smtp_host: str | None = None

@@ -441,6 +441,11 @@ def _term_query(term: TextTerm) -> dict[str, Any]:
     return {"match_phrase": {SEARCH_FIELD: {"query": text}}}
 
 
+def _any_field(fields: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
+    """Match documents where any of the fields holds any of the values."""
+    return {"bool": {"should": [{"terms": {field: list(values)}} for field in fields]}}
+
+
 def to_es_query(query: SearchQuery) -> dict[str, Any]:
     """Translate a SearchQuery into Elasticsearch query DSL (the same semantics as the SQLite store)."""
     must: list[dict[str, Any]] = []
@@ -451,19 +456,13 @@ def to_es_query(query: SearchQuery) -> dict[str, Any]:
     if query.narratives:
         filters.append({"terms": {"narratives.id": list(query.narratives)}})
     if query.actors:
-        actors = list(query.actors)
-        filters.append(
-            {"bool": {"should": [{"terms": {"actors.id": actors}}, {"terms": {"actors.name": actors}}]}}
-        )
+        filters.append(_any_field(("actors.id", "actors.name"), query.actors))
     if query.countries:
         filters.append({"terms": {"country": list(query.countries)}})
     if query.langs:
         filters.append({"terms": {"lang": list(query.langs)}})
     if query.outlets:
-        outlets = list(query.outlets)
-        filters.append(
-            {"bool": {"should": [{"terms": {"source_id": outlets}}, {"terms": {"outlet": outlets}}]}}
-        )
+        filters.append(_any_field(("source_id", "outlet"), query.outlets))
     if query.flagged is not None:
         filters.append({"term": {"flagged": query.flagged}})
     if query.since is not None or query.until is not None:

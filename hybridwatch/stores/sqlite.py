@@ -27,7 +27,7 @@ from hybridwatch.stores.base import (
     check_field,
     stamp_indexed,
 )
-from hybridwatch.stores.query import SearchQuery, TextTerm, searchable_text
+from hybridwatch.stores.query import AGGREGATABLE_FIELDS, SearchQuery, TextTerm, searchable_text
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,11 @@ CREATE TABLE IF NOT EXISTS labels (
 );
 """
 
-#: Aggregation fields stored as a column of ``items``; the others live in ``item_values``.
+#: Aggregation fields with several values per item live in ``item_values``; the others are columns of
+#: ``items`` named like the item field.
+_MULTI_VALUED_FIELDS: Final = frozenset({"narrative", "actor", "flag_reason"})
 _COLUMN_FIELDS: Final = {
-    "country": "country",
-    "lang": "lang",
-    "script": "script",
-    "source_id": "source_id",
-    "source_type": "source_type",
-    "outlet": "outlet",
-    "flagged": "flagged",
-    "declared_lang": "declared_lang",
+    name: field for name, field in AGGREGATABLE_FIELDS.items() if name not in _MULTI_VALUED_FIELDS
 }
 
 #: Local days are computed from quarter-hour buckets: every real UTC offset is a multiple of 15 minutes.

@@ -83,6 +83,10 @@ def test_index_and_search_on_elasticsearch(clean_env: Path, es_url: str, es_pref
     _index_twice_then_search(env, batch)
     setup = run("es", "setup", env=env)
     assert f"index template {es_prefix}-items" in setup.output
+    rollover = run("es", "rollover", env=env)
+    assert f"no rollover needed; indices: {es_prefix}-items-000001" in rollover.output
+    expire = run("es", "expire", env=env)
+    assert "deleted 0 indices older than 400 days" in expire.output
 
 
 def test_index_dead_letters_bad_lines(clean_env: Path) -> None:

@@ -1,5 +1,6 @@
 """Elasticsearch-only behaviour on the real test server: setup, rollover, rejected documents, outages."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from elasticsearch import Elasticsearch
 
 from hybridwatch.deadletter import DeadLetter
 from hybridwatch.errors import RetryableError
-from hybridwatch.schema import AnalysedItem
+from hybridwatch.schema import AnalysedItem, utc_now
 from hybridwatch.settings import load_settings
 from hybridwatch.stores.elastic import ElasticsearchStore, to_es_query
 from hybridwatch.stores.query import SearchQuery
@@ -87,3 +88,22 @@ def test_unreachable_cluster_is_a_retryable_error(tmp_path: Path) -> None:
 
 def test_empty_query_matches_all() -> None:
     assert to_es_query(SearchQuery()) == {"match_all": {}}
+
+
+def test_expired_indices_are_deleted_whole_and_the_write_index_kept(es_store: ElasticsearchStore) -> None:
+    old = [
+        item.model_copy(update={"fetched_at": datetime.fromisoformat("2024-01-10T10:00:00+01:00")})
+        for item in corpus()[:3]
+    ]
+    es_store.upsert(old)
+    es_store.refresh()
+    assert es_store.rollover(max_age="0ms")
+    recent = [item.model_copy(update={"fetched_at": utc_now()}) for item in corpus()[3:]]
+    es_store.upsert(recent)
+    es_store.refresh()
+    first, second = es_store.item_indices()
+    assert es_store.delete_expired(retention_days=400) == [first]
+    assert es_store.item_indices() == [second]
+    assert es_store.count() == 3
+    # The write index is never deleted, however old its items are.
+    assert es_store.delete_expired(retention_days=1) == []
