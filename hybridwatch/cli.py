@@ -324,5 +324,8 @@ def search_cmd(
     click.echo(f"{page.total} matching items in the {store.kind} store; showing {len(page.items)}", err=True)
 
 
+# --- commands defined beside their stages (one add_command line each) --------------------------------
+
+
 if __name__ == "__main__":
     main()

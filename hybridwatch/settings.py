@@ -62,8 +62,10 @@ class Settings(BaseModel):
     smtp_from: str = "hybridwatch@localhost"
     digest_recipients: tuple[str, ...] = ()
 
-    # Crawler identity, sent in the User-Agent.
+    # Crawling. The crawler's identity is sent in the User-Agent.
     contact_url: str = "https://github.com/hybridwatch/hybridwatch"
+
+    # Analysis.
 
     @field_validator("timezone")
     @classmethod
