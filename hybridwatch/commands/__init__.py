@@ -1,0 +1,1 @@
+"""Click commands that live beside their stages; ``hybridwatch.cli`` registers them on the main group."""
