@@ -1,20 +1,24 @@
 """Shared fixtures: the real test Elasticsearch, and isolated settings per test."""
 
 import os
+import secrets
+import subprocess
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
 
 ES_URL_ENV = "HYBRIDWATCH_TEST_ES_URL"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that uses the test Elasticsearch, so `-m "not elasticsearch"` can deselect them."""
     for item in items:
-        if "es_url" in getattr(item, "fixturenames", ()):
+        if {"es_url", "secured_es"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.elasticsearch)
 
 
@@ -65,15 +69,20 @@ def es_prefix(es_url: str) -> Iterator[str]:
     prefix = f"hwtest-{uuid.uuid4().hex[:10]}"
     yield prefix
     client = Elasticsearch(es_url)
-    # Names, not wildcards: clusters refuse wildcard deletes (action.destructive_requires_name).
+    drop_prefix(client, prefix)
+    client.close()
+
+
+def drop_prefix(client: Elasticsearch, prefix: str) -> None:
+    """Delete the indices and templates under a prefix, by name: clusters refuse wildcard deletes."""
+    client = client.options(ignore_status=404)
     indices = client.indices.get(index=f"{prefix}-*", expand_wildcards="all")
     if indices:
         client.indices.delete(index=",".join(indices))
-    for template in client.indices.get_index_template(name=f"{prefix}-*")["index_templates"]:
+    for template in client.indices.get_index_template(name=f"{prefix}-*").get("index_templates", []):
         client.indices.delete_index_template(name=template["name"])
-    for component in client.cluster.get_component_template(name=f"{prefix}-*")["component_templates"]:
+    for component in client.cluster.get_component_template(name=f"{prefix}-*").get("component_templates", []):
         client.cluster.delete_component_template(name=component["name"])
-    client.close()
 
 
 @pytest.fixture
@@ -84,3 +93,35 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             monkeypatch.delenv(var)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@dataclass(frozen=True)
+class SecuredElasticsearch:
+    """A node with security and HTTPS on; its certificate names only ``localhost``."""
+
+    url: str
+    ca_certs: Path
+    username: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def secured_es(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredElasticsearch]:
+    """Start a second test node with security on, using a CA made for this session; stop it afterwards."""
+    from tests.tls import make_test_certificates
+
+    certs = make_test_certificates(tmp_path_factory.mktemp("tls"))
+    username, password = "hwtest-admin", secrets.token_urlsafe(16)
+    script = str(ROOT / "scripts" / "test-elasticsearch")
+    started = subprocess.run(
+        [script, "start-secure", str(certs.directory), username, password],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if started.returncode != 0:
+        pytest.fail(f"the secured test Elasticsearch did not start:\n{started.stderr[-3000:]}")
+    try:
+        yield SecuredElasticsearch(started.stdout.strip(), certs.ca, username, password)
+    finally:
+        subprocess.run([script, "stop-secure"], capture_output=True, timeout=120)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from elasticsearch import ApiError, AuthenticationException, AuthorizationException, Elasticsearch, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import ConnectionTimeout as ESConnectionTimeout
+from elasticsearch import SSLError as ESSSLError
 
 from hybridwatch.deadletter import DeadLetter
 from hybridwatch.errors import RetryableError, StoreError
@@ -401,6 +402,11 @@ class ElasticsearchStore(Store):
         where = self.url or "Elasticsearch"
         try:
             return method(**kwargs)
+        except ESSSLError as exc:
+            raise StoreError(
+                f"{where}: TLS verification failed ({_tls_reason(exc)}); set es_ca_certs to the cluster's CA "
+                "certificate and use the host name its certificate names"
+            ) from None
         except AuthenticationException:
             raise StoreError(
                 f"{where} rejected the credentials (HTTP 401); check es_api_key or es_username/es_password"
@@ -490,6 +496,14 @@ def _bulk_error_reason(result: dict[str, Any]) -> str:
             reason += f" ({cause.get('type')}: {cause.get('reason')})"
         return reason
     return f"HTTP {result.get('status')}: {error}"
+
+
+def _tls_reason(exc: ESSSLError) -> str:
+    text = str(exc)
+    for known in ("certificate verify failed", "hostname mismatch", "IP address mismatch", "self-signed"):
+        if known.lower() in text.lower():
+            return known
+    return "the server's certificate was not accepted"
 
 
 def _api_reason(exc: ApiError) -> str:
