@@ -325,6 +325,28 @@ def search_cmd(
 
 
 # --- commands defined beside their stages (one add_command line each) --------------------------------
+from hybridwatch.commands.digest import digest_command  # noqa: E402
+
+main.add_command(digest_command)
+from hybridwatch.commands.nlp import analyse_command, eval_command, train_command  # noqa: E402
+
+main.add_command(analyse_command)
+main.add_command(train_command)
+main.add_command(eval_command)
+from hybridwatch.commands.crawl import crawl_command  # noqa: E402
+
+main.add_command(crawl_command)
+from hybridwatch.commands.outputs import (  # noqa: E402
+    export_command,
+    kibana_group,
+    label_command,
+    labels_group,
+)
+
+main.add_command(kibana_group)
+main.add_command(label_command)
+main.add_command(labels_group)
+main.add_command(export_command)
 
 
 if __name__ == "__main__":

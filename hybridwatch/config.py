@@ -162,14 +162,25 @@ class Source(BaseModel):
     allowed_domains: tuple[Domain, ...] = ()
     tags: tuple[Literal[SOURCE_TAGS], ...] = Field(min_length=1)
     crawl: CrawlPolicy = CrawlPolicy()
+    #: A source on this machine (the offline fixture web): the crawler may reach loopback for it,
+    #: through the configured local proxy, and it speaks plain HTTP (t.me previews included).
+    local: bool = False
+    #: CSS selector of the article body on this outlet's pages; tried before generic extraction.
+    article_selector: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Source":
-        if self.type == "telegram" and not _TELEGRAM_PREVIEW.match(self.homepage):
+        if self.type == "telegram" and not self._preview_match():
             raise ValueError(
                 "a telegram source's homepage must be its public preview, https://t.me/s/<channel>"
             )
         return self
+
+    def _preview_match(self) -> re.Match[str] | None:
+        homepage = self.homepage
+        if self.local and homepage.startswith("http://"):
+            homepage = "https://" + homepage.removeprefix("http://")
+        return _TELEGRAM_PREVIEW.match(homepage)
 
     @property
     def domains(self) -> tuple[str, ...]:
@@ -181,7 +192,7 @@ class Source(BaseModel):
 
     @property
     def telegram_channel(self) -> str | None:
-        match = _TELEGRAM_PREVIEW.match(self.homepage)
+        match = self._preview_match()
         return match.group("channel") if match and self.type == "telegram" else None
 
 
@@ -261,3 +272,276 @@ def load_sources(path: Path) -> SourceRegistry:
     if problems:
         raise ConfigError("\n".join(problems))
     return SourceRegistry(path=path, sources=tuple(sources))
+
+
+# --- actors registry -------------------------------------------------------------------------------
+
+from hybridwatch.taxonomy import ACTOR_TYPES, NARRATIVE_IDS  # noqa: E402
+
+ACTOR_ID_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+#: Shortest alias accepted: one-letter aliases match far too much.
+MIN_ALIAS_CHARS: Final = 2
+
+
+def _alias(value: str) -> str:
+    value = value.strip()
+    if len(value) < MIN_ALIAS_CHARS:
+        raise ValueError(f"an alias needs at least {MIN_ALIAS_CHARS} characters")
+    return value
+
+
+Alias = Annotated[str, AfterValidator(_alias)]
+
+
+class Actor(BaseModel):
+    """A person, party, institution, state, organisation or outlet that the matcher finds in text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=ACTOR_ID_PATTERN, max_length=80)
+    name: str = Field(min_length=1)
+    type: Literal[ACTOR_TYPES]
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    qid: str | None = Field(default=None, pattern=r"^Q[1-9][0-9]*$")
+    aliases: dict[Literal[SOURCE_LANGUAGES], tuple[Alias, ...]] = Field(min_length=1)
+    forms: tuple[Alias, ...] = ()
+    ambiguous_aliases: tuple[Alias, ...] = ()
+
+    def all_aliases(self) -> tuple[str, ...]:
+        """Every alias in every language, the canonical name first, without repeats."""
+        seen: dict[str, None] = {self.name: None}
+        for names in self.aliases.values():
+            for alias in names:
+                seen.setdefault(alias, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class ActorRegistry:
+    """The validated actors registry, in file order."""
+
+    path: Path
+    actors: tuple[Actor, ...]
+
+    def __iter__(self) -> Iterator[Actor]:
+        return iter(self.actors)
+
+    def __len__(self) -> int:
+        return len(self.actors)
+
+    def get(self, actor_id: str) -> Actor:
+        for actor in self.actors:
+            if actor.id == actor_id:
+                return actor
+        raise ConfigError(f"{self.path}: no actor with id {actor_id!r}")
+
+
+def _fold_alias(alias: str) -> str:
+    from nlp.translit import fold_for_search
+
+    return " ".join(fold_for_search(alias).split())
+
+
+def load_actors(path: Path) -> ActorRegistry:
+    """Load and validate an actors registry; reject duplicate ids and aliases claimed by two actors.
+
+    Aliases are compared as the matcher sees them (script, case and diacritics folded), so "Vucic" in one
+    actor and "Вучић" in another are the same alias.
+    """
+    doc = load_located_yaml(path)
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("actors"), list):
+        raise ConfigError(f"{path}:1: expected a mapping with an 'actors' list at the top")
+    extra = sorted(set(doc.data) - {"actors"})
+    if extra:
+        raise ConfigError(f"{path}:{doc.line_of((extra[0],))}: {extra[0]}: unknown top-level key")
+
+    actors: list[Actor] = []
+    problems: list[str] = []
+    first_line_of_id: dict[str, int] = {}
+    owner_of_alias: dict[str, tuple[str, int]] = {}
+    for index, entry in enumerate(doc.data["actors"]):
+        where: YamlPath = ("actors", index)
+        if not isinstance(entry, dict):
+            problems.append(f"{path}:{doc.line_of(where)}: {format_yaml_path(where)}: expected a mapping")
+            continue
+        try:
+            actor = Actor.model_validate(entry)
+        except ValidationError as exc:
+            problems.append(str(validation_error_to_config_error(exc, doc, where)))
+            continue
+        line = doc.line_of((*where, "id"))
+        if actor.id in first_line_of_id:
+            problems.append(
+                f"{path}:{line}: {format_yaml_path((*where, 'id'))} = {actor.id!r}: "
+                f"duplicate id (first at line {first_line_of_id[actor.id]})"
+            )
+            continue
+        first_line_of_id[actor.id] = line
+        problems.extend(_claim_aliases(doc, where, actor, owner_of_alias))
+        actors.append(actor)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return ActorRegistry(path=path, actors=tuple(actors))
+
+
+def _claim_aliases(
+    doc: LocatedYaml, where: YamlPath, actor: Actor, owner_of_alias: dict[str, tuple[str, int]]
+) -> list[str]:
+    problems = []
+    located: list[tuple[str, YamlPath]] = [(actor.name, (*where, "name"))]
+    for lang, names in actor.aliases.items():
+        located.extend((alias, (*where, "aliases", lang, n)) for n, alias in enumerate(names))
+    located.extend((form, (*where, "forms", n)) for n, form in enumerate(actor.forms))
+    for alias, alias_where in located:
+        key = _fold_alias(alias)
+        line = doc.line_of(alias_where)
+        owner = owner_of_alias.get(key)
+        if owner is None:
+            owner_of_alias[key] = (actor.id, line)
+        elif owner[0] != actor.id:
+            problems.append(
+                f"{doc.path}:{line}: {format_yaml_path(alias_where)} = {alias!r}: alias already belongs "
+                f"to actor {owner[0]!r} (line {owner[1]}); keep it on one actor only"
+            )
+    return problems
+
+
+# --- narratives registry ---------------------------------------------------------------------------
+
+#: Lexicon rule keys: item languages, plus ``bcms`` for rules shared by sr, hr, bs and cnr.
+RULE_LANGUAGES: Final = (*SOURCE_LANGUAGES, "bcms")
+
+
+class Exemplar(BaseModel):
+    """A short text that clearly advances a narrative, in one language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lang: Literal[SOURCE_LANGUAGES]
+    text: str = Field(min_length=20)
+
+
+class LexiconRule(BaseModel):
+    """Terms that must all occur within ``window`` tokens.
+
+    A term is one word: ``stem*`` matches by prefix (lemma or word), ``a|b|c*`` is any of them. A string
+    with spaces is several terms ("nato agresij*" = nato AND agresij*).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    terms: tuple[str, ...] = Field(min_length=1)
+    weight: float = Field(default=0.5, gt=0.0, le=1.0)
+    window: int = Field(default=8, ge=1, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_terms(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("terms"), list | tuple):
+            data = dict(data)
+            data["terms"] = [word for term in data["terms"] for word in str(term).split()]
+        return data
+
+
+def _rule_from_shorthand(value: Any) -> Any:
+    # "nato agresij*" is shorthand for {terms: [nato, agresij*]}
+    return {"terms": value.split()} if isinstance(value, str) else value
+
+
+class Narrative(BaseModel):
+    """One taxonomy narrative: what it is, how to spot it, and its decision threshold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Literal[NARRATIVE_IDS]
+    description: str = Field(min_length=10)
+    threshold: float = Field(ge=0.0, le=1.0)
+    rules: dict[Literal[RULE_LANGUAGES], tuple[LexiconRule, ...]] = Field(default_factory=dict)
+    exemplars: tuple[Exemplar, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_rules(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("rules"), dict):
+            data = dict(data)
+            data["rules"] = {
+                lang: [_rule_from_shorthand(rule) for rule in rules] if isinstance(rules, list) else rules
+                for lang, rules in data["rules"].items()
+            }
+        return data
+
+
+@dataclass(frozen=True)
+class NarrativeRegistry:
+    """The validated narratives registry plus the distancing cues that mark reporting, not advancing."""
+
+    path: Path
+    narratives: tuple[Narrative, ...]
+    distancing: dict[str, tuple[str, ...]]
+    #: Texts on the same topics that advance no narrative (neutral reports, rebuttals): negatives for
+    #: the classifier head.
+    counterexamples: tuple[Exemplar, ...] = ()
+
+    def __iter__(self) -> Iterator[Narrative]:
+        return iter(self.narratives)
+
+    def __len__(self) -> int:
+        return len(self.narratives)
+
+    def get(self, narrative_id: str) -> Narrative:
+        for narrative in self.narratives:
+            if narrative.id == narrative_id:
+                return narrative
+        raise ConfigError(f"{self.path}: no narrative with id {narrative_id!r}")
+
+
+def load_narratives(path: Path) -> NarrativeRegistry:
+    """Load and validate a narratives registry; every narrative id at most once."""
+    doc = load_located_yaml(path)
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("narratives"), list):
+        raise ConfigError(f"{path}:1: expected a mapping with a 'narratives' list at the top")
+    extra = sorted(set(doc.data) - {"narratives", "distancing", "counterexamples"})
+    if extra:
+        raise ConfigError(f"{path}:{doc.line_of((extra[0],))}: {extra[0]}: unknown top-level key")
+    from pydantic import TypeAdapter
+
+    try:
+        distancing = TypeAdapter(dict[Literal[RULE_LANGUAGES], tuple[str, ...]]).validate_python(
+            doc.data.get("distancing") or {}
+        )
+    except ValidationError as exc:
+        raise validation_error_to_config_error(exc, doc, ("distancing",)) from None
+    try:
+        counterexamples = TypeAdapter(tuple[Exemplar, ...]).validate_python(
+            doc.data.get("counterexamples") or ()
+        )
+    except ValidationError as exc:
+        raise validation_error_to_config_error(exc, doc, ("counterexamples",)) from None
+
+    narratives: list[Narrative] = []
+    problems: list[str] = []
+    first_line_of_id: dict[str, int] = {}
+    for index, entry in enumerate(doc.data["narratives"]):
+        where: YamlPath = ("narratives", index)
+        if not isinstance(entry, dict):
+            problems.append(f"{path}:{doc.line_of(where)}: {format_yaml_path(where)}: expected a mapping")
+            continue
+        try:
+            narrative = Narrative.model_validate(entry)
+        except ValidationError as exc:
+            problems.append(str(validation_error_to_config_error(exc, doc, where)))
+            continue
+        line = doc.line_of((*where, "id"))
+        if narrative.id in first_line_of_id:
+            problems.append(
+                f"{path}:{line}: {format_yaml_path((*where, 'id'))} = {narrative.id!r}: "
+                f"duplicate id (first at line {first_line_of_id[narrative.id]})"
+            )
+            continue
+        first_line_of_id[narrative.id] = line
+        narratives.append(narrative)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return NarrativeRegistry(
+        path=path, narratives=tuple(narratives), distancing=dict(distancing), counterexamples=counterexamples
+    )

@@ -30,3 +30,24 @@ class StoreError(HybridwatchError):
 
 class RetryableError(HybridwatchError):
     """A transient failure (network, overloaded cluster); the whole operation may be retried."""
+
+
+class LabelError(HybridwatchError):
+    """A label cannot be recorded (unknown item, narrative or verdict); the message says which."""
+
+
+class ExportError(HybridwatchError):
+    """An export cannot be written (bad destination, bad options); nothing partial is left behind."""
+
+
+class KibanaError(HybridwatchError):
+    """Kibana saved objects are invalid, or Kibana refused an import; the message says what and where."""
+
+
+class CrawlError(RetryableError):
+    """The crawl subprocess failed (it crashed or ran past its time limit); retrying may help."""
+
+
+class DeliveryError(HybridwatchError):
+    """A digest could not be delivered for a reason retrying will not fix (login refused, certificate not
+    trusted, recipient rejected); the message names the channel and the reason, never a secret."""

@@ -163,19 +163,37 @@ class AnalysedItem(RawItem):
 
 
 class Label(_Model):
-    """An analyst's verdict on an item, kept beside the items and joined into exports."""
+    """One analyst verdict on one item, optionally about one narrative: an event in the label history.
+
+    Stores keep every label; a later label by the same analyst on the same item and narrative supersedes
+    the earlier one as the current verdict but does not erase it (see ``hybridwatch.labels``).
+    ``narrative`` None is a verdict on the item as a whole (e.g. "not relevant at all").
+    """
 
     item_id: Sha256Hex
     analyst: str = Field(min_length=1)
     verdict: Literal[LABEL_VERDICTS]
-    narratives: list[NarrativeId] = Field(default_factory=list)
+    narrative: NarrativeId | None = None
     note: str = ""
     labelled_at: AwareDatetime
 
     @property
     def label_id(self) -> str:
-        """One label per item and analyst: a later label by the same analyst replaces the earlier one."""
-        return sha256_hex(f"{self.item_id}\n{self.analyst}")
+        """The hash of everything the label says: recording the same event twice stores it once."""
+        parts = (
+            self.item_id,
+            self.analyst,
+            self.narrative or "",
+            self.verdict,
+            self.labelled_at.astimezone(UTC).isoformat(),
+            self.note,
+        )
+        return sha256_hex("\n".join(parts))
+
+    @property
+    def subject(self) -> tuple[str, str, str]:
+        """What the verdict is about and who gave it: the key of the current verdict."""
+        return (self.item_id, self.analyst, self.narrative or "")
 
 
 def utc_now() -> datetime:

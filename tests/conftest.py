@@ -124,4 +124,4 @@ def secured_es(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredElas
     try:
         yield SecuredElasticsearch(started.stdout.strip(), certs.ca, username, password)
     finally:
-        subprocess.run([script, "stop-secure"], capture_output=True, timeout=120)
+        subprocess.run([script, "stop-secure", str(certs.directory)], capture_output=True, timeout=120)

@@ -29,10 +29,21 @@ def test_one_elasticsearch_version_for_tests_deployment_and_client() -> None:
 
 def test_setup_service_uses_real_settings_and_commands() -> None:
     setup = COMPOSE["services"]["setup"]
-    assert setup["command"] == ["hybridwatch", "es", "setup"]
+    assert setup["command"] == [
+        "sh",
+        "-c",
+        "hybridwatch es setup && hybridwatch kibana import --url http://kibana:5601",
+    ]
+    assert setup["depends_on"]["kibana"] == {"condition": "service_healthy"}
     for variable in setup["environment"]:
         assert variable.startswith("HYBRIDWATCH_")
         assert variable.removeprefix("HYBRIDWATCH_").lower() in Settings.model_fields, variable
+
+
+def test_the_shipped_kibana_objects_are_in_the_image() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY index_mappings ./index_mappings" in dockerfile
+    assert (ROOT / "index_mappings" / "kibana" / "hybridwatch.ndjson").is_file()
 
 
 def test_every_password_comes_from_env_and_is_documented() -> None:

@@ -1,7 +1,8 @@
 """The store contract: what every store (Elasticsearch, SQLite) offers the rest of hybridwatch.
 
 A store keeps analysed items keyed by ``id`` (so indexing the same item again replaces it) and analyst
-labels keyed by item and analyst. One contract test suite runs against every implementation.
+label events (the full history of verdicts, each keyed by its content). One contract test suite runs
+against every implementation.
 """
 
 from abc import ABC, abstractmethod
@@ -98,15 +99,19 @@ class Store(ABC):
 
     @abstractmethod
     def put_labels(self, labels: Iterable[Label]) -> int:
-        """Insert or replace labels (one per item and analyst); return how many were written."""
+        """Append label events to the history; return how many were new.
+
+        An event already stored (same ``label_id``, i.e. the same content) is not stored again, so a
+        re-run of the same import changes nothing. Nothing is ever replaced or deleted.
+        """
 
     @abstractmethod
     def labels_for(self, item_id: str) -> list[Label]:
-        """Return the labels of one item, oldest first."""
+        """Return every label event of one item, oldest first (ties: by analyst, narrative, label id)."""
 
     @abstractmethod
     def scan_labels(self) -> Iterator[Label]:
-        """Yield every label."""
+        """Yield every label event, in no particular order, without loading them all at once."""
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections; the store is unusable afterwards."""

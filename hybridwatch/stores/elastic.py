@@ -7,7 +7,7 @@ Layout (``<p>`` is the index prefix, default ``hybridwatch``):
   cluster has the analysis-common module, production analysis).
 - ``<p>-items``: an alias over all item indices, with ``is_write_index`` on the newest. Searches, Kibana
   and exports read through it; new items are written through it.
-- ``<p>-labels``: analyst labels, ``_id`` = hash of item id and analyst.
+- ``<p>-labels``: analyst label events (full history), ``_id`` = hash of the label's content.
 
 Idempotence: ``_id`` is the item id. After a rollover, an item indexed again must replace its earlier
 copy in an older index, not gain a twin in the new write index, so each upsert first asks where its
@@ -56,6 +56,10 @@ BULK_MAX_RETRIES: Final = 5
 BULK_INITIAL_BACKOFF_S: Final = 1.0
 ROLLOVER_MAX_AGE: Final = "30d"
 ROLLOVER_MAX_PRIMARY_SHARD_SIZE: Final = "30gb"
+#: Label documents carry their event id so that ties in time sort the same way as in SQLite.
+LABEL_ID_FIELD: Final = "label_id"
+#: Label events returned for one item; an item with more history than this is an anomaly.
+LABELS_PER_ITEM_MAX: Final = 10_000
 
 
 def load_mapping(name: str) -> dict[str, Any]:
@@ -367,18 +371,31 @@ class ElasticsearchStore(Store):
     # --- labels ------------------------------------------------------------------------------------
 
     def put_labels(self, labels: Iterable[Label]) -> int:
-        actions = [
-            {"_index": self.labels_index, "_id": label.label_id, "_source": label.model_dump(mode="json")}
+        # ``create`` with the label's content hash as _id: an event already stored answers 409 and is
+        # left alone, so re-importing the same labels never duplicates history.
+        actions = (
+            {
+                "_op_type": "create",
+                "_index": self.labels_index,
+                "_id": label.label_id,
+                "_source": {**label.model_dump(mode="json"), LABEL_ID_FIELD: label.label_id},
+            }
             for label in labels
-        ]
+        )
+        written = 0
         try:
-            written, errors = helpers.bulk(
+            for success, info in helpers.streaming_bulk(
                 self.client, actions, max_retries=BULK_MAX_RETRIES, raise_on_error=False
-            )
+            ):
+                result = info.get("create", {})
+                if success:
+                    written += 1
+                elif result.get("status") != 409:
+                    raise StoreError(
+                        f"Elasticsearch rejected label {result.get('_id')}: {_bulk_error_reason(result)}"
+                    )
         except (ESConnectionError, ESConnectionTimeout) as exc:
             raise RetryableError(f"Elasticsearch at {self.url} unreachable: {exc}") from exc
-        if errors:
-            raise StoreError(f"Elasticsearch rejected {len(errors)} labels: {errors[0]}")
         return written
 
     def labels_for(self, item_id: str) -> list[Label]:
@@ -386,14 +403,22 @@ class ElasticsearchStore(Store):
             self.client.search,
             index=self.labels_index,
             query={"term": {"item_id": item_id}},
-            sort=[{"labelled_at": "asc"}, {"analyst": "asc"}],
-            size=1000,
+            sort=[
+                {"labelled_at": "asc"},
+                {"analyst": "asc"},
+                {"narrative": {"order": "asc", "missing": "_first"}},
+                {LABEL_ID_FIELD: "asc"},
+            ],
+            size=LABELS_PER_ITEM_MAX,
         )
-        return [Label.model_validate(h["_source"]) for h in response["hits"]["hits"]]
+        return [_label_from_document(h["_source"]) for h in response["hits"]["hits"]]
 
     def scan_labels(self) -> Iterator[Label]:
-        for hit in helpers.scan(self.client, index=self.labels_index, query={"query": {"match_all": {}}}):
-            yield Label.model_validate(hit["_source"])
+        try:
+            for hit in helpers.scan(self.client, index=self.labels_index, query={"query": {"match_all": {}}}):
+                yield _label_from_document(hit["_source"])
+        except (ESConnectionError, ESConnectionTimeout) as exc:
+            raise RetryableError(f"Elasticsearch at {self.url} unreachable during scan: {exc}") from exc
 
     # --- errors ------------------------------------------------------------------------------------
 
@@ -438,6 +463,10 @@ def from_document(source: dict[str, Any]) -> AnalysedItem:
     """Return the item stored in a document's ``_source``."""
     source = {k: v for k, v in source.items() if k != SEARCH_FIELD}
     return AnalysedItem.model_validate(source)
+
+
+def _label_from_document(source: dict[str, Any]) -> Label:
+    return Label.model_validate({k: v for k, v in source.items() if k != LABEL_ID_FIELD})
 
 
 def _term_query(term: TextTerm) -> dict[str, Any]:

@@ -49,9 +49,11 @@ CREATE TABLE IF NOT EXISTS item_values (
 CREATE INDEX IF NOT EXISTS item_values_by_item ON item_values(item_rowid);
 CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(folded, tokenize = "unicode61 remove_diacritics 2");
 CREATE TABLE IF NOT EXISTS labels (
-    item_id TEXT NOT NULL, analyst TEXT NOT NULL, labelled_at TEXT NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (item_id, analyst)
+    label_id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL, analyst TEXT NOT NULL, narrative TEXT NOT NULL, verdict TEXT NOT NULL,
+    labelled_ts REAL NOT NULL, doc TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS labels_by_item ON labels(item_id, labelled_ts);
 """
 
 #: Aggregation fields with several values per item live in ``item_values``; the others are columns of
@@ -223,25 +225,45 @@ class SqliteStore(Store):
     # --- labels ------------------------------------------------------------------------------------
 
     def put_labels(self, labels: Iterable[Label]) -> int:
-        rows = [(lb.item_id, lb.analyst, lb.labelled_at.isoformat(), lb.model_dump_json()) for lb in labels]
+        rows = [
+            (
+                lb.label_id,
+                lb.item_id,
+                lb.analyst,
+                lb.narrative or "",
+                lb.verdict,
+                lb.labelled_at.timestamp(),
+                lb.model_dump_json(),
+            )
+            for lb in labels
+        ]
         with self._transaction():
+            before = self._db.total_changes
+            # A label is an event keyed by its content: the same event again is ignored, never doubled.
             self._db.executemany(
-                """INSERT INTO labels (item_id, analyst, labelled_at, doc) VALUES (?, ?, ?, ?)
-                   ON CONFLICT(item_id, analyst) DO UPDATE SET labelled_at=excluded.labelled_at,
-                   doc=excluded.doc""",
+                """INSERT INTO labels (label_id, item_id, analyst, narrative, verdict, labelled_ts, doc)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(label_id) DO NOTHING""",
                 rows,
             )
-        return len(rows)
+            written = self._db.total_changes - before
+        return written
 
     def labels_for(self, item_id: str) -> list[Label]:
         rows = self._db.execute(
-            "SELECT doc FROM labels WHERE item_id = ? ORDER BY labelled_at, analyst", (item_id,)
+            """SELECT doc FROM labels WHERE item_id = ?
+               ORDER BY labelled_ts, analyst, narrative, label_id""",
+            (item_id,),
         ).fetchall()
         return [Label.model_validate_json(r[0]) for r in rows]
 
     def scan_labels(self) -> Iterator[Label]:
-        for (doc,) in self._db.execute("SELECT doc FROM labels ORDER BY item_id, analyst"):
-            yield Label.model_validate_json(doc)
+        cursor = self._db.execute("SELECT doc FROM labels ORDER BY item_id, labelled_ts, label_id")
+        try:
+            while rows := cursor.fetchmany(UPSERT_CHUNK_SIZE):
+                for (doc,) in rows:
+                    yield Label.model_validate_json(doc)
+        finally:
+            cursor.close()
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._db)

@@ -66,12 +66,17 @@ def test_redaction_hides_every_secret(clean_env: Path) -> None:
             "HYBRIDWATCH_ES_USERNAME": "elastic",
             "HYBRIDWATCH_ES_PASSWORD": "s3cret-password",
             "HYBRIDWATCH_SMTP_PASSWORD": "s3cret-smtp",
+            "HYBRIDWATCH_EXPORT_PSEUDONYM_KEY": "s3cret-pseudonym-key",
+            "HYBRIDWATCH_DIGEST_WEBHOOK_URL": "https://hooks.example.org/s3cret-token",
         }
     )
+    assert "s3cret" not in repr(settings)
     shown = settings.redacted()
     assert "s3cret" not in repr(shown)
     assert shown["es_password"] == "***"
     assert shown["smtp_password"] == "***"
+    assert shown["export_pseudonym_key"] == "***"
+    assert shown["digest_webhook_url"] == "***"
     assert shown["es_url"] == "https://elastic:***@es.example.org:9200"
     assert shown["es_api_key"] is None  # unset secrets show as unset, not as ***
     assert redact_url("http://127.0.0.1:9200") == "http://127.0.0.1:9200"

@@ -156,32 +156,48 @@ def test_reindexing_a_changed_item_replaces_its_facets(store: Store) -> None:
     assert items[0].id not in _ids(store, SearchQuery(flagged=True))
 
 
-def test_labels_one_per_item_and_analyst(store: Store) -> None:
+def test_labels_keep_full_history_and_ignore_repeated_events(store: Store) -> None:
     items = _loaded(store)
     target = items[0].id
     first = Label(
         item_id=target,
         analyst="ana",
-        verdict="uncertain",
+        verdict="confirmed",
+        narrative="west-hostile",
         labelled_at=datetime.fromisoformat("2026-11-22T08:00:00+01:00"),
     )
     other = Label(
         item_id=target,
         analyst="marko",
         verdict="confirmed",
-        narratives=["west-hostile"],
+        narrative="west-hostile",
         note="classic framing",
         labelled_at=datetime.fromisoformat("2026-11-22T09:00:00+01:00"),
     )
-    assert store.put_labels([first, other]) == 2
-    revised = first.model_copy(
-        update={"verdict": "rejected", "labelled_at": datetime.fromisoformat("2026-11-22T10:00:00+01:00")}
+    whole_item = Label(
+        item_id=items[2].id,
+        analyst="ana",
+        verdict="rejected",
+        labelled_at=datetime.fromisoformat("2026-11-22T09:30:00+01:00"),
     )
-    store.put_labels([revised])
+    assert store.put_labels([first, other, whole_item]) == 3
+    revised = first.model_copy(
+        update={
+            "verdict": "rejected",
+            "note": "quotes the claim to refute it",
+            # 09:30 in Belgrade, after `other`, though its UTC text sorts before: order follows time.
+            "labelled_at": datetime.fromisoformat("2026-11-22T08:30:00+00:00"),
+        }
+    )
+    assert store.put_labels([revised, first]) == 1  # `first` again is the same event: not doubled
+    assert store.put_labels([first, other, revised]) == 0
     store.refresh()
-    assert store.labels_for(target) == [other, revised]
+    assert store.labels_for(target) == [first, other, revised]
+    assert store.labels_for(items[2].id) == [whole_item]
     assert store.labels_for(items[1].id) == []
-    assert sorted(lb.analyst for lb in store.scan_labels()) == ["ana", "marko"]
+    assert sorted(lb.label_id for lb in store.scan_labels()) == sorted(
+        lb.label_id for lb in (first, other, revised, whole_item)
+    )
 
 
 def test_upsert_accepts_a_generator_larger_than_one_chunk(store: Store, tmp_path: Path) -> None:
