@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from hybridwatch import __version__
+from hybridwatch.commands import settings_from
 from hybridwatch.config import load_sources
 from hybridwatch.deadletter import dead_letter_for
 from hybridwatch.errors import HybridwatchError, RetryableError
-from hybridwatch.settings import Settings, load_settings
+from hybridwatch.settings import Settings
 from hybridwatch.taxonomy import COUNTRIES, ITEM_LANGUAGES, NARRATIVE_IDS, SOURCE_TYPES
 
 if TYPE_CHECKING:
@@ -44,16 +45,6 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except HybridwatchError as exc:
             _fail(exc)
-
-
-def _settings(ctx: click.Context) -> Settings:
-    obj = ctx.ensure_object(dict)
-    if "settings" not in obj:
-        try:
-            obj["settings"] = load_settings(config_file=obj.get("config_file"))
-        except HybridwatchError as exc:
-            _fail(exc)
-    return obj["settings"]
 
 
 @click.group(cls=_Group)
@@ -86,7 +77,7 @@ def config() -> None:
 @click.pass_context
 def config_show(ctx: click.Context, as_json: bool) -> None:
     """Print the effective settings, secrets redacted."""
-    shown = _settings(ctx).redacted()
+    shown = settings_from(ctx).redacted()
     if as_json:
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         return
@@ -95,9 +86,8 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
         if isinstance(value, list):
             value = ", ".join(value) or "-"
         click.echo(f"{key:<{width}}  {'-' if value is None else value}")
-    click.echo(
-        f"\nstore: {'Elasticsearch' if shown['es_url'] else 'SQLite at ' + str(_settings(ctx).sqlite_path)}"
-    )
+    store = "Elasticsearch" if shown["es_url"] else f"SQLite at {settings_from(ctx).sqlite_path}"
+    click.echo(f"\nstore: {store}")
 
 
 # --- sources ---------------------------------------------------------------------------------------
@@ -130,7 +120,7 @@ def sources_list(
     as_json: bool,
 ) -> None:
     """List sources, optionally filtered by country and type."""
-    registry = load_sources(registry_file or _settings(ctx).sources_file)
+    registry = load_sources(registry_file or settings_from(ctx).sources_file)
     chosen = registry.select(countries=countries, types=types)
     for source in chosen:
         if as_json:
@@ -149,7 +139,7 @@ def sources_list(
 @click.pass_context
 def sources_validate(ctx: click.Context, registry_file: Path | None) -> None:
     """Check a sources registry; print each problem with file, line and field."""
-    path = registry_file or _settings(ctx).sources_file
+    path = registry_file or settings_from(ctx).sources_file
     registry = load_sources(path)
     by_country = Counter(s.country for s in registry)
     by_type = Counter(s.type for s in registry)
@@ -173,7 +163,7 @@ def es() -> None:
 def _elasticsearch(ctx: click.Context) -> "Iterator[ElasticsearchStore]":
     from hybridwatch.stores.elastic import ElasticsearchStore
 
-    store = ElasticsearchStore.from_settings(_settings(ctx))
+    store = ElasticsearchStore.from_settings(settings_from(ctx))
     try:
         yield store
     finally:
@@ -195,7 +185,7 @@ def es_rollover(ctx: click.Context) -> None:
     """Start a new write index if the current one is 30 days old or 30 GB per shard."""
     from hybridwatch.stores.elastic import ElasticsearchStore
 
-    store = ElasticsearchStore.from_settings(_settings(ctx))
+    store = ElasticsearchStore.from_settings(settings_from(ctx))
     try:
         rolled = store.rollover()
         click.echo(
@@ -209,7 +199,7 @@ def es_rollover(ctx: click.Context) -> None:
 @click.pass_context
 def es_expire(ctx: click.Context) -> None:
     """Delete item indices whose newest item is older than the retention period (retention_days)."""
-    retention_days = _settings(ctx).retention_days
+    retention_days = settings_from(ctx).retention_days
     with _elasticsearch(ctx) as store:
         deleted = store.delete_expired(retention_days=retention_days)
     click.echo(
@@ -225,7 +215,7 @@ def index_cmd(ctx: click.Context, batches: tuple[Path, ...]) -> None:
     from hybridwatch.index import STAGE, index_batches
     from hybridwatch.stores import open_store
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     dead_letter = dead_letter_for(settings.dead_letter_dir, STAGE)
     with open_store(settings) as store:
         report = index_batches(batches, store, dead_letter)
@@ -286,7 +276,7 @@ def search_cmd(
     prefix*, -excluded, plus filters."""
     from hybridwatch.stores import SearchQuery, open_store
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     query = SearchQuery(
         text=text,
         narratives=narratives,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
+from hybridwatch.commands import settings_from
 from hybridwatch.config import load_sources
-from hybridwatch.settings import load_settings
 from hybridwatch.taxonomy import COUNTRIES
 
 
@@ -44,7 +44,7 @@ def crawl_command(
     """Crawl news sites and Telegram previews; write a raw batch (JSONL.gz) and a crawl report."""
     from hybridwatch.crawl import crawl  # the crawler stack loads only for this command
 
-    settings = load_settings(config_file=ctx.ensure_object(dict).get("config_file"))
+    settings = settings_from(ctx)
     registry = load_sources(sources_file or settings.sources_file)
     sources = registry.select(ids=source_ids, countries=countries)
     counts: Counter[str] = Counter()

@@ -4,8 +4,8 @@ from datetime import datetime
 
 import click
 
+from hybridwatch.commands import settings_from
 from hybridwatch.digest.labels import DIGEST_LANGUAGES
-from hybridwatch.settings import load_settings
 
 
 @click.command("digest")
@@ -37,7 +37,7 @@ def digest_command(
 
     if force and not send:
         raise click.UsageError("--force only makes sense with --send")
-    settings = load_settings(config_file=ctx.ensure_object(dict).get("config_file"))
+    settings = settings_from(ctx)
     with open_store(settings) as store:
         run = run_digest(
             store, settings, day=day.date() if day else None, language=language, send=send, force=force

@@ -5,12 +5,8 @@ from pathlib import Path
 
 import click
 
-from hybridwatch.settings import Settings, load_settings
+from hybridwatch.commands import settings_from
 from hybridwatch.taxonomy import COUNTRIES, ITEM_LANGUAGES, LABEL_VERDICTS, NARRATIVE_IDS
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return load_settings(config_file=ctx.ensure_object(dict).get("config_file"))
 
 
 def _login_name() -> str:
@@ -26,7 +22,9 @@ def _saved_objects(ctx: click.Context, file: Path | None) -> tuple[str, str]:
     from hybridwatch.kibana import SAVED_OBJECTS_FILE, render_saved_objects
 
     path = file or SAVED_OBJECTS_FILE
-    return render_saved_objects(path.read_text(encoding="utf-8"), _settings(ctx).es_index_prefix), str(path)
+    return render_saved_objects(path.read_text(encoding="utf-8"), settings_from(ctx).es_index_prefix), str(
+        path
+    )
 
 
 _objects_file = click.option(
@@ -55,7 +53,7 @@ def kibana_validate(ctx: click.Context, file: Path | None, static_only: bool) ->
     from hybridwatch.errors import KibanaError
     from hybridwatch.kibana import check_against_elasticsearch, check_saved_objects
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     text, source = _saved_objects(ctx, file)
     problems = check_saved_objects(text, source)
     checked = "structure"
@@ -104,7 +102,7 @@ def kibana_import(ctx: click.Context, url: str, file: Path | None) -> None:
     problems = check_saved_objects(text, source)
     if problems:
         raise KibanaError(f"not importing {source}: {len(problems)} problems:\n  " + "\n  ".join(problems))
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     answer = import_saved_objects(
         url,
         text.encode("utf-8"),
@@ -136,7 +134,7 @@ def label_command(
 
     if not analyst:
         raise click.UsageError("no login name to use as analyst: pass --analyst NAME")
-    with open_store(_settings(ctx)) as store:
+    with open_store(settings_from(ctx)) as store:
         recorded = record_label(
             store, item_id.lower(), analyst=analyst, verdict=verdict, narrative=narrative, note=note
         )
@@ -162,7 +160,7 @@ def labels_import(ctx: click.Context, csv_file: Path, analyst: str) -> None:
     from hybridwatch.labels import STAGE, import_labels_csv
     from hybridwatch.stores import open_store
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     dead_letter = dead_letter_for(settings.dead_letter_dir, STAGE)
     with open_store(settings) as store:
         report = import_labels_csv(csv_file, store, dead_letter, analyst=analyst or _login_name())
@@ -219,7 +217,7 @@ def export_command(
     from hybridwatch.export import ExportFilters, Pseudonymiser, export_dataset, load_pseudonym_key
     from hybridwatch.stores import open_store
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     filters = ExportFilters(
         since=_parse_bound(since, settings, end=False),
         until=_parse_bound(until, settings, end=True),
