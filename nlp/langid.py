@@ -29,12 +29,10 @@ BCMS: Final = ("sr", "hr", "bs", "cnr")
 LINGUA_MAX_CHARS: Final = 400
 #: Characters given to the variety model: markers recur, and n-gram scoring costs ~8 ms per 1000 chars.
 VARIETY_MAX_CHARS: Final = 800
-#: Weight of a variety the source does not declare (the source's declaration is strong evidence but
-#: outlets quote neighbours); chosen on the dev set so that a clear ekavian text from a Bosnian outlet
-#: still comes out Serbian.
+#: Weight of a variety a multi-variety source does not declare (outlets quote neighbours).
 UNDECLARED_VARIETY_WEIGHT: Final = 0.15
 #: Weight of a variety that is not the usual one of the source's country (no declared languages).
-COUNTRY_OFF_VARIETY_WEIGHT: Final = 0.25
+COUNTRY_OFF_VARIETY_WEIGHT: Final = 0.15
 
 #: Prior weight of Bosnian/Montenegrin for Cyrillic BCMS text (Serbian outlets write most of it).
 CYRILLIC_NON_SERBIAN_WEIGHT: Final = 0.3
@@ -262,35 +260,48 @@ def variety_scores(text: str) -> dict[str, float]:
     return scores
 
 
+def is_clearly_ekavian(text: str) -> bool:
+    """True when ekavian reflexes outnumber ijekavian ones (vreme/mesto vs vrijeme/mjesto)."""
+    counts = marker_counts(to_latin(text[:VARIETY_MAX_CHARS]).lower())
+    return counts["ekavian"] > counts["ijekavian"]
+
+
 def _apply_metadata(
-    scores: dict[str, float], script: str, country: str | None, declared: Sequence[str]
+    scores: dict[str, float], text: str, script: str, country: str | None, declared: Sequence[str]
 ) -> tuple[dict[str, float], str]:
+    """Combine text scores with the outlet: a single declared variety wins; several restrict the choice.
+
+    Serbian in Republika Srpska and Montenegro is ijekavian, so a source that declares only Serbian is
+    trusted over a Bosnian-looking text; Montenegrin sources (or Montenegro without a source) are
+    Montenegrin unless the text is clearly ekavian.
+    """
     scores = dict(scores)
+    declared_bcms = [lang for lang in declared if lang in BCMS]
+    if script == "Cyrl":
+        declared_bcms = [lang for lang in declared_bcms if lang != "hr"]  # Croatian is Latin only
+    if len(declared_bcms) == 1:
+        return {lang: float(lang == declared_bcms[0]) for lang in scores}, "source-language"
     method = "variety-model"
     if script == "Cyrl":
-        scores["hr"] = 0.0  # Croatian is written in Latin only
-        # Most Cyrillic BCMS text is Serbian; Bosnian and Montenegrin Cyrillic need outlet evidence.
-        scores["bs"] *= CYRILLIC_NON_SERBIAN_WEIGHT
-        scores["cnr"] *= CYRILLIC_NON_SERBIAN_WEIGHT
-    declared_bcms = [lang for lang in declared if lang in BCMS]
-    if "cnr" in declared_bcms:
-        # Standard ijekavian from a Montenegrin outlet is Montenegrin: it shares the ijekavian mass.
-        scores["cnr"] += scores["bs"] + scores["hr"]
-        scores["bs"] = scores["hr"] = 0.0
+        scores["hr"] = 0.0
+        if not declared_bcms:
+            # Most Cyrillic BCMS text is Serbian; Bosnian and Montenegrin Cyrillic need outlet evidence.
+            scores["bs"] *= CYRILLIC_NON_SERBIAN_WEIGHT
+    allowed = declared_bcms or list(_COUNTRY_VARIETIES.get(country or "", ()))
+    if "cnr" in allowed:
+        # Ijekavian text from Montenegro (or a Montenegrin outlet) is Montenegrin.
+        ekavian = is_clearly_ekavian(text)
+        winner = "sr" if ekavian and "sr" in allowed else "cnr"
+        return {lang: float(lang == winner) for lang in scores}, method + "+montenegro-reflex"
     if declared_bcms:
         method += "+source-languages"
-        for lang in scores:
-            if lang not in declared_bcms:
-                scores[lang] *= UNDECLARED_VARIETY_WEIGHT
-    elif country in _COUNTRY_VARIETIES:
+        weight = UNDECLARED_VARIETY_WEIGHT
+    elif allowed:
         method += "+country"
-        usual = _COUNTRY_VARIETIES[country]
-        if "cnr" in usual:
-            scores["cnr"] += scores["bs"] + scores["hr"]
-            scores["bs"] = scores["hr"] = 0.0
-        for lang in scores:
-            if lang not in usual:
-                scores[lang] *= COUNTRY_OFF_VARIETY_WEIGHT
+        weight = COUNTRY_OFF_VARIETY_WEIGHT
+    for lang in scores:
+        if allowed and lang not in allowed:
+            scores[lang] *= weight
     total = sum(scores.values()) or 1.0
     return {lang: value / total for lang, value in scores.items()}, method
 
@@ -303,6 +314,6 @@ def detect_language(text: str, *, country: str | None = None, declared: Iterable
     family, confidence, method = detect_family(text, script)
     if family != "bcms":
         return LanguageResult(family, round(confidence, 4), script, method)
-    scores, variety_method = _apply_metadata(variety_scores(text), script, country, tuple(declared))
+    scores, variety_method = _apply_metadata(variety_scores(text), text, script, country, tuple(declared))
     lang = max(scores, key=scores.__getitem__)
     return LanguageResult(lang, round(confidence * scores[lang], 4), script, f"{method}+{variety_method}")

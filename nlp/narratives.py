@@ -49,6 +49,8 @@ SIMILARITY_CEILING: Final = 0.93
 DISTANCING_PENALTY: Final = 0.5
 #: Characters of title + text embedded: the lead carries the framing, and cost grows with length.
 EMBED_MAX_CHARS: Final = 400
+#: Lead embeddings kept per process (384 floats each: 10,000 take 15 MB).
+EMBEDDING_CACHE_SIZE: Final = 10_000
 HEAD_PATH: Final = Path(__file__).resolve().parent / "models" / "narrative-head.npz"
 EXEMPLAR_CACHE_DIR: Final = Path(__file__).resolve().parent / "models"
 BCMS: Final = ("sr", "hr", "bs", "cnr")
@@ -263,6 +265,7 @@ class NarrativeScorer:
     _rules: dict[str, list[CompiledRule]] = field(default_factory=dict)
     _distancing: dict[str, list[CompiledRule]] = field(default_factory=dict)
     _exemplar_matrix: np.ndarray | None = None
+    _embedding_cache: dict[str, np.ndarray] = field(default_factory=dict)
     _exemplar_owner: list[tuple[str, str, str]] = field(default_factory=list)  # (narrative, lang, text)
 
     def __post_init__(self) -> None:
@@ -336,11 +339,7 @@ class NarrativeScorer:
             ]
             chosen = sorted({shared[i] for i in wanted})
             if chosen:
-                leads = [texts[i][:EMBED_MAX_CHARS] for i in chosen]
-                step = self.embed_batch_size
-                embedded = np.vstack(
-                    [self.encoder.encode(leads[at : at + step]) for at in range(0, len(leads), step)]
-                )
+                embedded = self.embed_leads([texts[i][:EMBED_MAX_CHARS] for i in chosen])
                 sims = embedded @ self.exemplar_embeddings().T
                 probs = self.head.probabilities(embedded) if self.head is not None else None
                 row_of = {index: row for row, index in enumerate(chosen)}
@@ -353,6 +352,19 @@ class NarrativeScorer:
             self._combine(lexical[i], distanced[i], similarities.get(i), head_probs.get(i))
             for i in range(len(texts))
         ]
+
+    def embed_leads(self, leads: Sequence[str]) -> np.ndarray:
+        """Embed leads in batches, reusing the embeddings of leads seen recently (re-analysis, eval)."""
+        assert self.encoder is not None
+        missing = list(dict.fromkeys(lead for lead in leads if lead not in self._embedding_cache))
+        step = self.embed_batch_size
+        for at in range(0, len(missing), step):
+            chunk = missing[at : at + step]
+            for lead, row in zip(chunk, self.encoder.encode(chunk), strict=True):
+                if len(self._embedding_cache) >= EMBEDDING_CACHE_SIZE:
+                    self._embedding_cache.pop(next(iter(self._embedding_cache)))
+                self._embedding_cache[lead] = row
+        return np.vstack([self._embedding_cache[lead] for lead in leads])
 
     def _lexicon(self, view: TokenView, lang: str | None) -> dict[str, list[tuple[float, str]]]:
         matched: dict[str, list[tuple[float, str]]] = {}

@@ -22,9 +22,8 @@ def _saved_objects(ctx: click.Context, file: Path | None) -> tuple[str, str]:
     from hybridwatch.kibana import SAVED_OBJECTS_FILE, render_saved_objects
 
     path = file or SAVED_OBJECTS_FILE
-    return render_saved_objects(path.read_text(encoding="utf-8"), settings_from(ctx).es_index_prefix), str(
-        path
-    )
+    prefix = settings_from(ctx).es_index_prefix
+    return render_saved_objects(path.read_text(encoding="utf-8"), prefix), str(path)
 
 
 _objects_file = click.option(
