@@ -1,5 +1,9 @@
-# The hybridwatch image: the library, CLI, registries and index templates, installed from the lock file.
+# The hybridwatch image: the library, CLI, registries, index templates and DAGs, installed from the lock
+# file. With AIRFLOW=1 (docker-compose.yml sets it) Airflow 3 and the Postgres driver are installed too,
+# and the same image runs the Airflow services.
 FROM python:3.11-slim
+
+ARG AIRFLOW=0
 
 ENV UV_PROJECT_ENVIRONMENT=/opt/hybridwatch/.venv \
     UV_PYTHON_DOWNLOADS=never \
@@ -13,9 +17,16 @@ COPY nlp ./nlp
 COPY crawlers ./crawlers
 COPY config ./config
 COPY index_mappings ./index_mappings
-RUN uv sync --locked --no-dev --compile-bytecode
+COPY dags ./dags
+RUN if [ "$AIRFLOW" = "1" ]; then uv sync --locked --no-dev --extra airflow --compile-bytecode; \
+    else uv sync --locked --no-dev --compile-bytecode; fi
 
-RUN useradd --system --create-home hybridwatch && mkdir -p /data && chown hybridwatch /data
+# Volumes mounted on these paths take their owner from the image.
+RUN useradd --system --create-home hybridwatch && mkdir -p /data /opt/airflow/logs /opt/airflow/auth \
+    && chown -R hybridwatch /data /opt/airflow
 USER hybridwatch
-ENV HYBRIDWATCH_DATA_DIR=/data
+ENV HYBRIDWATCH_DATA_DIR=/data \
+    AIRFLOW_HOME=/opt/airflow \
+    AIRFLOW__CORE__DAGS_FOLDER=/opt/hybridwatch/dags \
+    AIRFLOW__CORE__LOAD_EXAMPLES=False
 CMD ["hybridwatch", "--help"]

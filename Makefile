@@ -21,14 +21,12 @@ $(UV_BOOTSTRAP)/bin/uv:
 	$(UV_BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --extra dev --compile-bytecode --python $(PYTHON)
+	$(UV) sync --locked --extra dev --extra airflow --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-# The main job on the embedded default (SQLite in data/): what the installed stages can do today.
+# The main job on the embedded default (SQLite in data/, or Elasticsearch with HYBRIDWATCH_ES_URL).
 demo: env
-	$(VENV)/bin/hybridwatch sources validate
-	$(VENV)/bin/hybridwatch config show
-	$(VENV)/bin/hybridwatch search --limit 5
+	$(VENV)/bin/hybridwatch demo
 
 test: env lint
 	scripts/test-elasticsearch run $(VENV)/bin/python -m pytest $(PYTEST_ARGS)

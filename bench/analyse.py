@@ -15,6 +15,7 @@ import os
 import platform
 import random
 import resource
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -121,6 +122,8 @@ def _throughput(analyser: Any, items: list[dict[str, Any]], batch_size: int) -> 
     done = 0
     for at in range(0, len(items), batch_size):
         done += len(analyser.analyse(items[at : at + batch_size]))
+        rate = done / (time.perf_counter() - started)
+        print(f"{done}/{len(items)} items, {rate:.1f} docs/s", file=sys.stderr, flush=True)
     assert done == len(items), "the analyser lost items"
     return round(done / (time.perf_counter() - started), 1)
 
@@ -158,11 +161,12 @@ def run(article_count: int = 1000, post_count: int = 5000, corpora: Path = DEFAU
         "docs_per_s": _throughput(analyser, article_items, settings.analyse_batch_size),
         "peak_rss_mb": _peak_rss_mb(),
     }
-    result["social"] = {
-        "items": len(post_items),
-        "docs_per_s": _throughput(analyser, post_items, settings.analyse_batch_size),
-        "peak_rss_mb": _peak_rss_mb(),
-    }
+    if post_items:
+        result["social"] = {
+            "items": len(post_items),
+            "docs_per_s": _throughput(analyser, post_items, settings.analyse_batch_size),
+            "peak_rss_mb": _peak_rss_mb(),
+        }
     result["docs_per_s"] = result["articles"]["docs_per_s"]
     result["peak_rss_mb"] = _peak_rss_mb()
     return result

@@ -315,6 +315,12 @@ def search_cmd(
 
 
 # --- commands defined beside their stages (one add_command line each) --------------------------------
+from hybridwatch.commands.run import demo_command, health_command, replay_command, run_command  # noqa: E402
+
+main.add_command(run_command)
+main.add_command(demo_command)
+main.add_command(replay_command)
+main.add_command(health_command)
 from hybridwatch.commands.digest import digest_command  # noqa: E402
 
 main.add_command(digest_command)

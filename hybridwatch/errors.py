@@ -51,3 +51,11 @@ class CrawlError(RetryableError):
 class DeliveryError(HybridwatchError):
     """A digest could not be delivered for a reason retrying will not fix (login refused, certificate not
     trusted, recipient rejected); the message names the channel and the reason, never a secret."""
+
+
+class HealthError(HybridwatchError):
+    """The store health report lists problems (no fresh items, dead letters waiting); it names them."""
+
+
+class IngestError(HybridwatchError):
+    """Some source groups of an ingest cycle failed (the others were indexed); it names them."""

@@ -3,14 +3,16 @@
 Three layers, each doing what it is good at:
 
 1. script: the share of Cyrillic and Latin letters;
-2. language family: ``lingua`` restricted to the region's languages plus a few neighbours (so that
-   Czech or Bulgarian text is recognised as ``other`` instead of being forced into a regional label),
-   overridden by letters only one language uses (ѓ ќ ѕ for Macedonian, ђ ћ for Serbian, ы э for Russian,
-   ë for Albanian);
-3. variety within Bosnian/Croatian/Serbian/Montenegrin: the character n-gram model of ``nlp.variety``
-   plus Montenegrin letters (ś ź) and forms (đe, śutra), then outlet metadata: the languages the source
-   declares in the registry and its country. Montenegrin standard ijekavian cannot be told from Bosnian
-   by text alone, so an ijekavian text from a source that declares ``cnr`` is Montenegrin.
+2. language family: letters only one language uses decide first (ѓ ќ ѕ Macedonian, ђ ћ Serbian, ы э
+   Russian, ë Albanian, ś ź Montenegrin); then a low-accuracy ``lingua`` over 24 languages spots text
+   from outside the region (Czech, Spanish, ... → ``other``), and a high-accuracy ``lingua`` over the
+   region's languages plus Bulgarian picks the family;
+3. variety within Bosnian/Croatian/Serbian/Montenegrin: the character n-gram model of ``nlp.variety``,
+   jat-reflex and lexical markers (vreme/vrijeme, tisuća/hiljada, tjedan/sedmica/nedelja, Croatian month
+   names) and Montenegrin forms (đe, śutra), then outlet metadata. A source that declares a single
+   variety is trusted (Serbian from Republika Srpska is ijekavian and looks Bosnian to the model);
+   several declared varieties, or the country when there is no source, restrict the choice; ijekavian
+   text from Montenegro is Montenegrin, which text alone cannot tell from Bosnian.
 """
 
 import math

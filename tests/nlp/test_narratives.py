@@ -70,7 +70,9 @@ def test_embedding_and_head_add_to_lexicon_with_evidence(full_scorer: NarrativeS
     assert any(e.startswith("nearest exemplar") for e in top.evidence)
 
 
-def test_text_without_any_narrative_vocabulary_is_not_embedded(full_scorer: NarrativeScorer) -> None:
+def test_without_embed_all_only_rule_matches_are_embedded_once_per_cluster(
+    full_scorer: NarrativeScorer,
+) -> None:
     calls: list[int] = []
     real = full_scorer.encoder
 
@@ -82,7 +84,7 @@ def test_text_without_any_narrative_vocabulary_is_not_embedded(full_scorer: Narr
             calls.append(len(texts))
             return real.encode(texts)
 
-    scorer = NarrativeScorer(full_scorer.registry, encoder=Counting(), head=full_scorer.head)
+    scorer = NarrativeScorer(full_scorer.registry, encoder=Counting(), head=full_scorer.head, embed_all=False)
     scorer.score_batch(["Danas je sunčano i toplo, a sutra se očekuje kiša na jugu."], ["sr"])
     assert calls == []
     scorer.score_batch(

@@ -65,3 +65,15 @@ def test_reanalysis_replaces_previous_analysis(analyser: Analyser) -> None:
     stale = first.model_copy(update={"lang": "mk", "actors": [], "flagged": True, "flag_reasons": ["stale"]})
     [again] = analyser.analyse([stale.model_dump()])
     assert again.model_dump(exclude={"versions"}) == first.model_dump(exclude={"versions"})
+
+
+def test_nlp_analyse_is_the_entry_point_and_translit_stays_light() -> None:
+    import subprocess
+    import sys
+
+    import nlp
+    import nlp.pipeline
+
+    assert nlp.analyse is nlp.pipeline.analyse
+    check = "import sys, nlp.translit; assert not {'lingua', 'nlp.pipeline'} & set(sys.modules)"
+    assert subprocess.run([sys.executable, "-c", check], check=False).returncode == 0
