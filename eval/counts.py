@@ -31,9 +31,8 @@ def main(path: str) -> None:
     print(f"no narrative: {len(negatives)}  of which hard negatives: {len(hard)}")
     mentions = [a for r in rows for a in r["gold"]["actors"]]
     with_actor = sum(1 for r in rows if r["gold"]["actors"])
-    print(
-        f"with at least one actor: {with_actor}; actor mentions: {len(mentions)}; distinct actors: {len(set(mentions))}"
-    )
+    print(f"with at least one actor: {with_actor}; actor mentions: {len(mentions)}", end="; ")
+    print(f"distinct actors: {len(set(mentions))}")
 
 
 if __name__ == "__main__":
