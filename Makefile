@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP)/bin/uv)
 
-.PHONY: demo test lint format bench clean env
+.PHONY: demo test lint format bench bench-index bench-extraction bench-analyse train eval clean env
 
 env: $(VENV)/.synced
 
@@ -39,8 +39,28 @@ format: env
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmarks print JSON; the Elasticsearch figure uses the test server, started for the run.
 bench: env
 	scripts/test-elasticsearch run $(VENV)/bin/python -m bench
+
+bench-index: env
+	scripts/test-elasticsearch run $(VENV)/bin/python -m bench.index
+
+bench-extraction: env
+	$(VENV)/bin/python -m bench.extraction
+
+bench-analyse: env
+	$(VENV)/bin/python -m bench.analyse
+
+# Retrain the narrative head from the labelled training set, then re-run the evaluation (after retraining,
+# copy the calibrated thresholds it prints into config/narratives.yaml).
+train: env
+	$(VENV)/bin/hybridwatch train --labels eval/train.jsonl
+
+eval: env
+	mkdir -p eval/results
+	$(VENV)/bin/hybridwatch eval --gold eval/dev.jsonl --corpora ../shared/corpora \
+		--out eval/results/eval-$$(date -u +%F).json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
