@@ -11,7 +11,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -22,7 +21,6 @@ from hybridwatch.commands import settings_from
 from hybridwatch.config import load_sources
 from hybridwatch.deadletter import dead_letter_for
 from hybridwatch.errors import HybridwatchError, RetryableError
-from hybridwatch.settings import Settings
 from hybridwatch.taxonomy import COUNTRIES, ITEM_LANGUAGES, NARRATIVE_IDS, SOURCE_TYPES
 
 if TYPE_CHECKING:
@@ -228,23 +226,6 @@ def index_cmd(ctx: click.Context, batches: tuple[Path, ...]) -> None:
         click.echo(f"dead-lettered items and reasons: {dead_letter.path}", err=True)
 
 
-def _parse_bound(value: str | None, settings: Settings, *, end: bool) -> datetime | None:
-    """A date is a whole local day (``--until`` includes it); a full ISO time is taken as given."""
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise click.BadParameter(f"{value!r} is neither YYYY-MM-DD nor an ISO 8601 time") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
-    if end:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=settings.tz)
-
-
 @main.command("search")
 @click.argument("text", required=False)
 @click.option("--narrative", "narratives", multiple=True, type=click.Choice(NARRATIVE_IDS))
@@ -275,6 +256,7 @@ def search_cmd(
     """Search indexed items: words (all must match, any script, diacritics optional), "phrases",
     prefix*, -excluded, plus filters."""
     from hybridwatch.stores import SearchQuery, open_store
+    from hybridwatch.stores.query import parse_time_bound
 
     settings = settings_from(ctx)
     query = SearchQuery(
@@ -285,8 +267,8 @@ def search_cmd(
         langs=langs,
         outlets=outlets,
         flagged=flagged,
-        since=_parse_bound(since, settings, end=False),
-        until=_parse_bound(until, settings, end=True),
+        since=parse_time_bound(since, settings.tz, end=False),
+        until=parse_time_bound(until, settings.tz, end=True),
     )
     with open_store(settings) as store:
         page = store.search(query, limit=limit)

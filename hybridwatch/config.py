@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -23,6 +23,8 @@ _TELEGRAM_PREVIEW = re.compile(r"^https://t\.me/s/(?P<channel>[A-Za-z0-9_]{4,64}
 
 #: Path of a value inside a YAML document: keys and list indexes from the root.
 YamlPath = tuple[str | int, ...]
+#: A registry entry model (Source, Actor, Narrative): a pydantic model with an ``id``.
+EntryModel = TypeVar("EntryModel", bound=BaseModel)
 
 
 # --- YAML with line numbers ------------------------------------------------------------------------
@@ -113,6 +115,48 @@ def validation_error_to_config_error(exc: ValidationError, doc: LocatedYaml, pre
         shown = f" = {value!r}" if value is not None and not isinstance(value, dict | list) else ""
         problems.append(f"{doc.path}:{line}: {format_yaml_path(where)}{shown}: {err['msg']}")
     return ConfigError("\n".join(problems))
+
+
+def check_top_level(doc: LocatedYaml, list_key: str, allowed: Iterable[str] = ()) -> None:
+    """Require a mapping whose ``list_key`` is a list; refuse unknown top-level keys."""
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get(list_key), list):
+        raise ConfigError(f"{doc.path}:1: expected a mapping with a {list_key!r} list at the top")
+    extra = sorted(set(doc.data) - {list_key, *allowed})
+    if extra:
+        raise ConfigError(f"{doc.path}:{doc.line_of((extra[0],))}: {extra[0]}: unknown top-level key")
+
+
+def validate_entries(
+    doc: LocatedYaml, list_key: str, model: type[EntryModel], problems: list[str]
+) -> list[tuple[YamlPath, EntryModel]]:
+    """Validate each entry of a top-level list as ``model``; ids must be unique.
+
+    Every problem (not a mapping, invalid field, duplicate id) is appended to ``problems`` with file, line
+    and field, so that one run reports them all; valid entries are returned with their YAML path.
+    """
+    valid: list[tuple[YamlPath, EntryModel]] = []
+    first_line_of_id: dict[str, int] = {}
+    for index, entry in enumerate(doc.data[list_key]):
+        where: YamlPath = (list_key, index)
+        if not isinstance(entry, dict):
+            problems.append(f"{doc.path}:{doc.line_of(where)}: {format_yaml_path(where)}: expected a mapping")
+            continue
+        try:
+            value = model.model_validate(entry)
+        except ValidationError as exc:
+            problems.append(str(validation_error_to_config_error(exc, doc, where)))
+            continue
+        entry_id = value.id  # type: ignore[attr-defined]
+        line = doc.line_of((*where, "id"))
+        if entry_id in first_line_of_id:
+            problems.append(
+                f"{doc.path}:{line}: {format_yaml_path((*where, 'id'))} = {entry_id!r}: "
+                f"duplicate id (first at line {first_line_of_id[entry_id]})"
+            )
+            continue
+        first_line_of_id[entry_id] = line
+        valid.append((where, value))
+    return valid
 
 
 # --- sources registry ------------------------------------------------------------------------------
@@ -241,34 +285,9 @@ class SourceRegistry:
 def load_sources(path: Path) -> SourceRegistry:
     """Load and validate a sources registry; raise ConfigError naming file, line and field."""
     doc = load_located_yaml(path)
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("sources"), list):
-        raise ConfigError(f"{path}:1: expected a mapping with a 'sources' list at the top")
-    extra = sorted(set(doc.data) - {"sources"})
-    if extra:
-        raise ConfigError(f"{path}:{doc.line_of((extra[0],))}: {extra[0]}: unknown top-level key")
-
-    sources: list[Source] = []
+    check_top_level(doc, "sources")
     problems: list[str] = []
-    first_line_of_id: dict[str, int] = {}
-    for index, entry in enumerate(doc.data["sources"]):
-        where: YamlPath = ("sources", index)
-        if not isinstance(entry, dict):
-            problems.append(f"{path}:{doc.line_of(where)}: {format_yaml_path(where)}: expected a mapping")
-            continue
-        try:
-            source = Source.model_validate(entry)
-        except ValidationError as exc:
-            problems.append(str(validation_error_to_config_error(exc, doc, where)))
-            continue
-        line = doc.line_of((*where, "id"))
-        if source.id in first_line_of_id:
-            problems.append(
-                f"{path}:{line}: {format_yaml_path((*where, 'id'))} = {source.id!r}: "
-                f"duplicate id (first at line {first_line_of_id[source.id]})"
-            )
-            continue
-        first_line_of_id[source.id] = line
-        sources.append(source)
+    sources = [source for _, source in validate_entries(doc, "sources", Source, problems)]
     if problems:
         raise ConfigError("\n".join(problems))
     return SourceRegistry(path=path, sources=tuple(sources))
@@ -349,34 +368,11 @@ def load_actors(path: Path) -> ActorRegistry:
     actor and "Вучић" in another are the same alias.
     """
     doc = load_located_yaml(path)
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("actors"), list):
-        raise ConfigError(f"{path}:1: expected a mapping with an 'actors' list at the top")
-    extra = sorted(set(doc.data) - {"actors"})
-    if extra:
-        raise ConfigError(f"{path}:{doc.line_of((extra[0],))}: {extra[0]}: unknown top-level key")
-
-    actors: list[Actor] = []
+    check_top_level(doc, "actors")
     problems: list[str] = []
-    first_line_of_id: dict[str, int] = {}
     owner_of_alias: dict[str, tuple[str, int]] = {}
-    for index, entry in enumerate(doc.data["actors"]):
-        where: YamlPath = ("actors", index)
-        if not isinstance(entry, dict):
-            problems.append(f"{path}:{doc.line_of(where)}: {format_yaml_path(where)}: expected a mapping")
-            continue
-        try:
-            actor = Actor.model_validate(entry)
-        except ValidationError as exc:
-            problems.append(str(validation_error_to_config_error(exc, doc, where)))
-            continue
-        line = doc.line_of((*where, "id"))
-        if actor.id in first_line_of_id:
-            problems.append(
-                f"{path}:{line}: {format_yaml_path((*where, 'id'))} = {actor.id!r}: "
-                f"duplicate id (first at line {first_line_of_id[actor.id]})"
-            )
-            continue
-        first_line_of_id[actor.id] = line
+    actors: list[Actor] = []
+    for where, actor in validate_entries(doc, "actors", Actor, problems):
         problems.extend(_claim_aliases(doc, where, actor, owner_of_alias))
         actors.append(actor)
     if problems:
@@ -498,11 +494,7 @@ class NarrativeRegistry:
 def load_narratives(path: Path) -> NarrativeRegistry:
     """Load and validate a narratives registry; every narrative id at most once."""
     doc = load_located_yaml(path)
-    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("narratives"), list):
-        raise ConfigError(f"{path}:1: expected a mapping with a 'narratives' list at the top")
-    extra = sorted(set(doc.data) - {"narratives", "distancing", "counterexamples"})
-    if extra:
-        raise ConfigError(f"{path}:{doc.line_of((extra[0],))}: {extra[0]}: unknown top-level key")
+    check_top_level(doc, "narratives", allowed=("distancing", "counterexamples"))
     from pydantic import TypeAdapter
 
     try:
@@ -518,28 +510,8 @@ def load_narratives(path: Path) -> NarrativeRegistry:
     except ValidationError as exc:
         raise validation_error_to_config_error(exc, doc, ("counterexamples",)) from None
 
-    narratives: list[Narrative] = []
     problems: list[str] = []
-    first_line_of_id: dict[str, int] = {}
-    for index, entry in enumerate(doc.data["narratives"]):
-        where: YamlPath = ("narratives", index)
-        if not isinstance(entry, dict):
-            problems.append(f"{path}:{doc.line_of(where)}: {format_yaml_path(where)}: expected a mapping")
-            continue
-        try:
-            narrative = Narrative.model_validate(entry)
-        except ValidationError as exc:
-            problems.append(str(validation_error_to_config_error(exc, doc, where)))
-            continue
-        line = doc.line_of((*where, "id"))
-        if narrative.id in first_line_of_id:
-            problems.append(
-                f"{path}:{line}: {format_yaml_path((*where, 'id'))} = {narrative.id!r}: "
-                f"duplicate id (first at line {first_line_of_id[narrative.id]})"
-            )
-            continue
-        first_line_of_id[narrative.id] = line
-        narratives.append(narrative)
+    narratives = [narrative for _, narrative in validate_entries(doc, "narratives", Narrative, problems)]
     if problems:
         raise ConfigError("\n".join(problems))
     return NarrativeRegistry(

@@ -5,30 +5,15 @@ configured time zone (``until`` includes it); an ISO 8601 time is taken as given
 """
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 from hybridwatch.errors import ConfigError
 from hybridwatch.settings import Settings
+from hybridwatch.stores.query import parse_time_bound
 from hybridwatch.taxonomy import COUNTRIES, ITEM_LANGUAGES, NARRATIVE_IDS
 
 EXPORT_FORMATS: Final = ("jsonl", "csv", "parquet", "stix")
-
-
-def parse_bound(value: str | None, settings: Settings, *, end: bool) -> datetime | None:
-    """Turn a day or an ISO time into an aware datetime (the day after ``value`` when ``end``)."""
-    if not value:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise ConfigError(f"{value!r} is neither YYYY-MM-DD nor an ISO 8601 time") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
-    return datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=settings.tz)
 
 
 def _checked(name: str, values: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -48,8 +33,8 @@ def run_export_request(settings: Settings, params: Mapping[str, Any], run_id: st
     if fmt not in EXPORT_FORMATS:
         raise ConfigError(f"export parameter format: {fmt!r} not one of {', '.join(EXPORT_FORMATS)}")
     filters = ExportFilters(
-        since=parse_bound(params.get("since"), settings, end=False),
-        until=parse_bound(params.get("until"), settings, end=True),
+        since=parse_time_bound(params.get("since"), settings.tz, end=False),
+        until=parse_time_bound(params.get("until"), settings.tz, end=True),
         narratives=_checked("narratives", params.get("narratives"), NARRATIVE_IDS),
         countries=_checked("countries", [c.upper() for c in params.get("countries") or ()], COUNTRIES),
         langs=_checked("langs", params.get("langs"), ITEM_LANGUAGES),

@@ -212,14 +212,14 @@ def export_command(
     no_pseudonymize: bool,
 ) -> None:
     """Export items, labels and a datasheet to a folder (train/dev/test split, SHA-256 manifest)."""
-    from hybridwatch.cli import _parse_bound  # the same date rules as `search`
     from hybridwatch.export import ExportFilters, Pseudonymiser, export_dataset, load_pseudonym_key
     from hybridwatch.stores import open_store
+    from hybridwatch.stores.query import parse_time_bound  # the same date rules as `search`
 
     settings = settings_from(ctx)
     filters = ExportFilters(
-        since=_parse_bound(since, settings, end=False),
-        until=_parse_bound(until, settings, end=True),
+        since=parse_time_bound(since, settings.tz, end=False),
+        until=parse_time_bound(until, settings.tz, end=True),
         narratives=narratives,
         countries=tuple(c.upper() for c in countries),
         langs=langs,

@@ -8,9 +8,11 @@ so ``Вучић``, ``Vučić`` and ``vucic`` find the same items.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo
 
+from hybridwatch.errors import ConfigError
 from nlp.translit import fold_for_search
 
 # Words as SQLite's unicode61 tokenizer and Elasticsearch's standard tokenizer both see them:
@@ -57,6 +59,23 @@ def parse_text_query(text: str) -> list[TextTerm]:
         if words:
             terms.append(TextTerm(words=words, prefix=prefix, negated=bool(match.group("neg"))))
     return terms
+
+
+def parse_time_bound(value: str | None, tz: ZoneInfo, *, end: bool) -> datetime | None:
+    """Turn user input into a time-range bound: a day ``YYYY-MM-DD`` is a whole local day in ``tz`` (as
+    an end, the bound is the next midnight, so the day is included); an ISO 8601 time is taken as given,
+    in ``tz`` when it has no offset. Raises ConfigError for anything else."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(f"{value!r} is neither YYYY-MM-DD nor an ISO 8601 time") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=tz)
 
 
 def searchable_text(*parts: str | None) -> str:
