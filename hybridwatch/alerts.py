@@ -46,19 +46,8 @@ def notify_failure(context: Mapping[str, Any], settings: Settings | None = None)
     message["From"] = settings.smtp_from
     message["To"] = ", ".join(settings.digest_recipients)
     message.set_content(summary + "\n")
-    server = SmtpServer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_from,
-        recipients=settings.digest_recipients,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        starttls=settings.smtp_starttls,
-        ca_certs=settings.smtp_ca_certs,
-        timeout_s=settings.digest_timeout_s,
-    )
     try:
-        send_email(message, server)
+        send_email(message, SmtpServer.from_settings(settings))
     except HybridwatchError as exc:  # an alert that cannot be mailed is still logged above
         log.error("could not mail the failure alert: %s", exc)
     return summary

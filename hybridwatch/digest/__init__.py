@@ -72,7 +72,7 @@ def run_digest(
     now = now or utc_now()
     day = day or default_digest_day(now, settings.tz)
     language = language or settings.digest_language
-    server = _smtp_server(settings) if send and settings.smtp_host else None
+    server = SmtpServer.from_settings(settings) if send and settings.smtp_host else None
     if send and server is None and not settings.digest_webhook_url:
         raise ConfigError("nothing to send to: set smtp_host and digest_recipients, or digest_webhook_url")
 
@@ -132,21 +132,6 @@ def webhook_payload(digest: Digest, rendered: RenderedDigest, language: str) -> 
         "text": rendered.text,
         "digest": digest.to_dict(),
     }
-
-
-def _smtp_server(settings: Settings) -> SmtpServer:
-    assert settings.smtp_host
-    return SmtpServer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        sender=settings.smtp_from,
-        recipients=settings.digest_recipients,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-        starttls=settings.smtp_starttls,
-        ca_certs=settings.smtp_ca_certs,
-        timeout_s=settings.digest_timeout_s,
-    )
 
 
 def _once(

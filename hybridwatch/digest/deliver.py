@@ -29,6 +29,7 @@ from hybridwatch import __version__
 from hybridwatch.digest.render import RenderedDigest
 from hybridwatch.errors import ConfigError, DeliveryError, RetryableError
 from hybridwatch.schema import sha256_hex
+from hybridwatch.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,23 @@ class SmtpServer:
     starttls: bool = True
     ca_certs: Path | None = None
     timeout_s: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SmtpServer":
+        """The configured mail server and recipients (``smtp_*``, ``digest_recipients``)."""
+        if not settings.smtp_host:
+            raise ConfigError("smtp_host is not set: name the mail server to send through")
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            recipients=settings.digest_recipients,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            ca_certs=settings.smtp_ca_certs,
+            timeout_s=settings.digest_timeout_s,
+        )
 
     def __post_init__(self) -> None:
         if not self.recipients:
