@@ -6,6 +6,7 @@ duplicate, already seen, over the cap, dropped, error) or in the item pipelines 
 """
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,7 @@ def is_html_response(response: Response) -> bool:
     return response.body.lstrip()[:1] == b"<"
 
 
-class SourceSpider(scrapy.Spider):
+class SourceSpider(scrapy.Spider, ABC):
     """Base of the hybridwatch spiders; subclasses implement ``requests_for(source)``."""
 
     name = "hybridwatch-base"
@@ -65,8 +66,9 @@ class SourceSpider(scrapy.Spider):
             for request in self.requests_for(source):
                 yield request
 
+    @abstractmethod
     def requests_for(self, source: Source) -> Iterable[scrapy.Request]:
-        raise NotImplementedError
+        """The first requests for one source; each spider type decides what they are."""
 
     # --- requests with an outcome ------------------------------------------------------------------
 
