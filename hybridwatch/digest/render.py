@@ -15,7 +15,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from hybridwatch.digest.charts import CHART_HEIGHT_PX, CHART_WIDTH_PX, sparkline_png
-from hybridwatch.digest.compute import Digest, Spike, StoryCluster, TopItem
+from hybridwatch.digest.compute import ActorRise, Digest, SilentSource, Spike, StoryCluster, TopItem
 from hybridwatch.digest.labels import COUNTRY_NAMES, DIGEST_LANGUAGES, LABELS, NARRATIVE_NAMES
 from hybridwatch.digest.spikes import (
     BASELINE_DAYS,
@@ -135,9 +135,6 @@ class _Words:
         )
 
 
-# --- HTML ------------------------------------------------------------------------------------------
-
-
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -148,14 +145,64 @@ def _link(text: str, url: str | None) -> str:
     return _e(text)
 
 
-def _html(digest: Digest, words: _Words, chart_src: Callable[[Spike], str]) -> str:
-    summary = words.label(
+# --- phrases both parts share ----------------------------------------------------------------------
+
+
+def _summary(digest: Digest, words: _Words) -> str:
+    return words.label(
         "summary",
         items=digest.items_on_day,
         flagged=digest.flagged_on_day,
         day=words.day(digest.day),
         tz=digest.timezone,
     )
+
+
+def _spike_count(spike: Spike, words: _Words) -> str:
+    return words.label("spike_count", count=spike.count, mean=words.number(spike.baseline_mean))
+
+
+def _spike_stat(spike: Spike, words: _Words) -> str:
+    return words.label("spike_stat", count=spike.count, p=words.probability(spike.tail_probability))
+
+
+def _cluster_facts(cluster: StoryCluster, words: _Words) -> list[str]:
+    facts = [
+        f"{words.label('countries')}: {', '.join(words.country(c) for c in cluster.countries)}",
+        f"{words.label('scripts')}: {', '.join(words.label(s) for s in cluster.scripts)}",
+        f"{cluster.size} {words.label('copies')}",
+    ]
+    if cluster.first_seen_at:
+        facts.append(f"{words.label('first_seen')} {words.time(cluster.first_seen_at)}")
+    return facts
+
+
+def _item_meta(item: TopItem, words: _Words) -> str:
+    return (
+        f"{item.outlet} · {words.country(item.country)} · {words.time(item.published_at)}"
+        f" · {words.label('risk')} {words.score(item.risk)}"
+    )
+
+
+def _actor_line(actor: ActorRise, words: _Words) -> str:
+    return words.label("actor_count", count=actor.count, mean=words.number(actor.baseline_mean))
+
+
+def _silent_line(source: SilentSource, words: _Words) -> str:
+    return words.label(
+        "silent_line",
+        mean=words.number(source.baseline_mean),
+        active=source.active_days,
+        days=BASELINE_DAYS,
+        p=words.probability(source.silence_probability),
+    )
+
+
+# --- HTML ------------------------------------------------------------------------------------------
+
+
+def _html(digest: Digest, words: _Words, chart_src: Callable[[Spike], str]) -> str:
+    summary = _summary(digest, words)
     sections = [
         _section(words.label("spikes"), [_spike_row(s, words, chart_src) for s in digest.spikes], words),
         f'<tr><td style="{_NOTE}padding:4px 0 0 0;">{_e(words.spike_rule())}</td></tr>',
@@ -166,7 +213,7 @@ def _html(digest: Digest, words: _Words, chart_src: Callable[[Spike], str]) -> s
             [
                 _plain_row(
                     f"<b>{_e(a.name)}</b> &nbsp;+{_e(words.number(a.rise))}",
-                    words.label("actor_count", count=a.count, mean=words.number(a.baseline_mean)),
+                    _actor_line(a, words),
                 )
                 for a in digest.actors
             ],
@@ -177,13 +224,7 @@ def _html(digest: Digest, words: _Words, chart_src: Callable[[Spike], str]) -> s
             [
                 _plain_row(
                     f"<b>{_e(s.outlet)}</b> ({_e(words.country(s.country))})",
-                    words.label(
-                        "silent_line",
-                        mean=words.number(s.baseline_mean),
-                        active=s.active_days,
-                        days=BASELINE_DAYS,
-                        p=words.probability(s.silence_probability),
-                    ),
+                    _silent_line(s, words),
                 )
                 for s in digest.silent_sources
             ],
@@ -239,21 +280,15 @@ def _spike_row(spike: Spike, words: _Words, chart_src: Callable[[Spike], str]) -
         f'<td style="{_ROW}{_FONT}font-size:14px;color:#1d2733;">'
         f"<b>{_e(words.narrative(spike.narrative))}</b> · {_e(words.country(spike.country))}"
         f'<div style="font-size:13px;padding-top:2px;color:#b01e2d;font-weight:bold;">'
-        f"{_e(words.label('spike_count', count=spike.count, mean=words.number(spike.baseline_mean)))}</div>"
+        f"{_e(_spike_count(spike, words))}</div>"
         f'<div style="font-size:12px;{_MUTED}padding-top:2px;">'
-        f"{_e(words.label('spike_stat', count=spike.count, p=words.probability(spike.tail_probability)))}"
+        f"{_e(_spike_stat(spike, words))}"
         "</div></td></tr>"
     )
 
 
 def _cluster_row(cluster: StoryCluster, words: _Words) -> str:
-    facts = [
-        f"{words.label('countries')}: {', '.join(words.country(c) for c in cluster.countries)}",
-        f"{words.label('scripts')}: {', '.join(words.label(s) for s in cluster.scripts)}",
-        f"{cluster.size} {words.label('copies')}",
-    ]
-    if cluster.first_seen_at:
-        facts.append(f"{words.label('first_seen')} {words.time(cluster.first_seen_at)}")
+    facts = _cluster_facts(cluster, words)
     narratives = ", ".join(words.narrative(n) for n in cluster.narratives)
     return (
         f'<tr><td style="{_ROW}{_FONT}font-size:14px;color:#1d2733;">'
@@ -272,8 +307,7 @@ def _cluster_row(cluster: StoryCluster, words: _Words) -> str:
 
 
 def _item_row(item: TopItem, words: _Words) -> str:
-    meta = f"{item.outlet} · {words.country(item.country)} · {words.time(item.published_at)}"
-    meta += f" · {words.label('risk')} {words.score(item.risk)}"
+    meta = _item_meta(item, words)
     narratives = "".join(
         f'<div style="font-size:13px;padding-top:4px;color:#1d2733;">'
         f"<b>{_e(words.narrative(n.narrative))}</b> "
@@ -307,13 +341,7 @@ def _item_row(item: TopItem, words: _Words) -> str:
 def _text(digest: Digest, words: _Words) -> str:
     lines = [
         f"{words.label('title')} — {words.day(digest.day)}",
-        words.label(
-            "summary",
-            items=digest.items_on_day,
-            flagged=digest.flagged_on_day,
-            day=words.day(digest.day),
-            tz=digest.timezone,
-        ),
+        _summary(digest, words),
     ]
 
     def section(title: str, body: list[str]) -> None:
@@ -323,10 +351,7 @@ def _text(digest: Digest, words: _Words) -> str:
     spikes = []
     for n, spike in enumerate(digest.spikes, 1):
         spikes.append(f"{n}. {words.narrative(spike.narrative)} · {words.country(spike.country)}")
-        spikes.append(
-            f"   {words.label('spike_count', count=spike.count, mean=words.number(spike.baseline_mean))}; "
-            f"{words.label('spike_stat', count=spike.count, p=words.probability(spike.tail_probability))}"
-        )
+        spikes.append(f"   {_spike_count(spike, words)}; {_spike_stat(spike, words)}")
         spikes.append(
             f"   {words.label('chart_caption', days=len(spike.daily_counts))}: "
             f"{' '.join(str(c) for c in spike.daily_counts)}"
@@ -337,11 +362,7 @@ def _text(digest: Digest, words: _Words) -> str:
     clusters = []
     for n, cluster in enumerate(digest.clusters, 1):
         clusters.append(f"{n}. {cluster.title}")
-        clusters.append(
-            f"   {words.label('countries')}: {', '.join(words.country(c) for c in cluster.countries)}; "
-            f"{words.label('scripts')}: {', '.join(words.label(s) for s in cluster.scripts)}; "
-            f"{cluster.size} {words.label('copies')}"
-        )
+        clusters.append(f"   {'; '.join(_cluster_facts(cluster, words))}")
         clusters.append(f"   {words.label('outlets')}: {', '.join(cluster.outlets)}")
         if cluster.narratives:
             names = ", ".join(words.narrative(n) for n in cluster.narratives)
@@ -353,10 +374,7 @@ def _text(digest: Digest, words: _Words) -> str:
     items = []
     for n, item in enumerate(digest.top_items, 1):
         items.append(f"{n}. {item.title}")
-        items.append(
-            f"   {item.outlet} · {words.country(item.country)} · {words.time(item.published_at)}"
-            f" · {words.label('risk')} {words.score(item.risk)}"
-        )
+        items.append(f"   {_item_meta(item, words)}")
         for narrative in item.narratives:
             name, score = words.narrative(narrative.narrative), words.score(narrative.score)
             items.append(f"   {name} {score} ({narrative.method})")
@@ -371,23 +389,12 @@ def _text(digest: Digest, words: _Words) -> str:
 
     section(
         words.label("actors"),
-        [
-            f"- {a.name} +{words.number(a.rise)}: "
-            + words.label("actor_count", count=a.count, mean=words.number(a.baseline_mean))
-            for a in digest.actors
-        ],
+        [f"- {a.name} +{words.number(a.rise)}: {_actor_line(a, words)}" for a in digest.actors],
     )
     section(
         words.label("silent"),
         [
-            f"- {s.outlet} ({words.country(s.country)}): "
-            + words.label(
-                "silent_line",
-                mean=words.number(s.baseline_mean),
-                active=s.active_days,
-                days=BASELINE_DAYS,
-                p=words.probability(s.silence_probability),
-            )
+            f"- {s.outlet} ({words.country(s.country)}): {_silent_line(s, words)}"
             for s in digest.silent_sources
         ],
     )
