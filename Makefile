@@ -12,7 +12,8 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
 UV := $(shell command -v uv 2>/dev/null || echo $(UV_BOOTSTRAP)/bin/uv)
 
-.PHONY: demo test lint format bench bench-index bench-extraction bench-analyse train eval clean env
+.PHONY: demo test lint format bench bench-quick bench-index bench-extraction bench-analyse bench-peer bench-peer-env \
+	bench-pipeline bench-scaling train models eval faults test-security clean env
 
 env: $(VENV)/.synced
 
@@ -39,9 +40,31 @@ format: env
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Benchmarks print JSON; the Elasticsearch figure uses the test server, started for the run.
-bench: env
-	scripts/test-elasticsearch run $(VENV)/bin/python -m bench
+# Media Cloud's pipeline (the benchmark peer) pins other trafilatura/htmldate versions than ours, so it
+# lives in an environment of its own.
+PEER_VENV := .cache/peer-venv
+$(PEER_VENV)/.synced: bench/peer_env/pyproject.toml bench/peer_env/uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(abspath $(PEER_VENV)) $(UV) sync --locked --project bench/peer_env --python $(PYTHON)
+	@touch $@
+
+bench-peer-env: $(PEER_VENV)/.synced
+
+# Benchmarks print JSON; the Elasticsearch figure uses the test server, started for the run. The whole
+# run takes over an hour on 2 cores; bench-quick shrinks every size (a look, not figures to report).
+bench: env bench-peer-env
+	scripts/test-elasticsearch run $(VENV)/bin/python -m bench $(BENCH_ARGS)
+
+bench-quick: env bench-peer-env
+	scripts/test-elasticsearch run $(VENV)/bin/python -m bench --quick
+
+bench-peer: env bench-peer-env
+	$(VENV)/bin/python -m bench.peer
+
+bench-pipeline: env
+	$(VENV)/bin/python -m bench.pipeline
+
+bench-scaling: env
+	$(VENV)/bin/python -m bench.scaling --items $(or $(ITEMS),50000)
 
 bench-index: env
 	scripts/test-elasticsearch run $(VENV)/bin/python -m bench.index
@@ -50,17 +73,31 @@ bench-extraction: env
 	$(VENV)/bin/python -m bench.extraction
 
 bench-analyse: env
-	$(VENV)/bin/python -m bench.analyse
+	$(VENV)/bin/python -m bench.analyse --workers $$(nproc)
 
-# Retrain the narrative head from the labelled training set, then re-run the evaluation (after retraining,
+# Retrain the narrative heads from the labelled training set, then re-run the evaluation (after retraining,
 # copy the calibrated thresholds it prints into config/narratives.yaml).
 train: env
 	$(VENV)/bin/hybridwatch train --labels eval/train.jsonl
+
+# Retrain the named-entity model from the annotated corpora (10-20 minutes on 2 cores); writes
+# nlp/models/ner-bcms/ and its MODEL_CARD.md (scores on the held-out test splits).
+models: env
+	$(VENV)/bin/hybridwatch train-ner --corpora ../shared/corpora --out nlp/models/ner-bcms
 
 eval: env
 	mkdir -p eval/results
 	$(VENV)/bin/hybridwatch eval --gold eval/dev.jsonl --corpora ../shared/corpora \
 		--out eval/results/eval-$$(date -u +%F).json
+
+# Inject faults into real components (Elasticsearch killed mid-bulk and down, runs and the SQLite writer
+# SIGKILLed, the hostile fixture web); prints JSON and a table; fails if an item is lost or duplicated.
+faults: env
+	scripts/test-elasticsearch run $(VENV)/bin/python -m faults
+
+# The security tests alone (also part of `make test`): secured node, leaks, hostile inputs.
+test-security: env
+	scripts/test-elasticsearch run $(VENV)/bin/python -m pytest tests/security -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -25,6 +25,9 @@ from typing import Any
 DEFAULT_CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 OUTLETS = {"RS": ["rts", "b92", "novosti", "n1-rs"], "HR": ["hrt", "index-hr"], "BA": ["klix", "n1-ba"]}
 START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+#: Items per ``analyse`` call: the pipeline analyses a whole raw batch (one source group's crawl) per
+#: call, typically hundreds to a few thousand items; near-duplicates are clustered within the call.
+BATCH_ITEMS = 1000
 
 
 def _conllu_sentences(path: Path) -> list[str]:
@@ -128,22 +131,48 @@ def _throughput(analyser: Any, items: list[dict[str, Any]], batch_size: int) -> 
     return round(done / (time.perf_counter() - started), 1)
 
 
-def _peak_rss_mb() -> float:
+def _peak_rss_mb(analyser: Any = None) -> float:
+    """Peak resident memory of this process, plus that of every analysis worker when there are any."""
+    if hasattr(analyser, "peak_rss_mb"):
+        return round(analyser.peak_rss_mb(), 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: kilobytes
 
 
-def run(article_count: int = 1000, post_count: int = 5000, corpora: Path = DEFAULT_CORPORA) -> dict[str, Any]:
+def run(
+    article_count: int = 1000,
+    post_count: int = 5000,
+    corpora: Path = DEFAULT_CORPORA,
+    workers: int | None = None,
+    batch_items: int = BATCH_ITEMS,
+) -> dict[str, Any]:
+    """Analyse articles, then posts; ``workers`` overrides the ``analyse_workers`` setting."""
     from hybridwatch.settings import load_settings
-    from nlp.pipeline import analyser_from_settings
+    from nlp.pipeline import batch_analyser_from_settings
 
-    settings = load_settings()
+    settings = load_settings(**({"analyse_workers": workers} if workers else {}))
     pools = sentence_pools(corpora)
     article_items = list(articles(article_count, pools))
     post_items = list(posts(post_count, pools))
     started = time.perf_counter()
-    analyser = analyser_from_settings(settings)
-    analyser.analyse([{"text": "Загревање модела. Warm-up of the models, Vučić i NATO."}])
-    load_s = round(time.perf_counter() - started, 1)
+    analyser = batch_analyser_from_settings(settings)
+    try:
+        analyser.analyse([{"text": "Загревање модела. Warm-up of the models, Vučić i NATO."}])
+        load_s = round(time.perf_counter() - started, 1)
+        return _measure(analyser, settings, article_items, post_items, corpora, load_s, batch_items)
+    finally:
+        if hasattr(analyser, "close"):
+            analyser.close()
+
+
+def _measure(
+    analyser: Any,
+    settings: Any,
+    article_items: list[dict[str, Any]],
+    post_items: list[dict[str, Any]],
+    corpora: Path,
+    load_s: float,
+    batch_items: int,
+) -> dict[str, Any]:
     result: dict[str, Any] = {
         "benchmark": "analyse",
         "date": time.strftime("%Y-%m-%d"),
@@ -152,23 +181,26 @@ def run(article_count: int = 1000, post_count: int = 5000, corpora: Path = DEFAU
         "texts": "corpora" if corpora.is_dir() else "narratives registry",
         "encoder": settings.encoder,
         "embed_all": settings.embed_all,
-        "batch_size": settings.analyse_batch_size,
+        "embed_gate": settings.embed_gate,
+        "batch_items": batch_items,
+        "embed_batch_size": settings.analyse_batch_size,
+        "workers": settings.analyse_workers,
         "versions": analyser.versions(),
         "load_s": load_s,
     }
     result["articles"] = {
         "items": len(article_items),
-        "docs_per_s": _throughput(analyser, article_items, settings.analyse_batch_size),
-        "peak_rss_mb": _peak_rss_mb(),
+        "docs_per_s": _throughput(analyser, article_items, batch_items),
+        "peak_rss_mb": _peak_rss_mb(analyser),
     }
     if post_items:
         result["social"] = {
             "items": len(post_items),
-            "docs_per_s": _throughput(analyser, post_items, settings.analyse_batch_size),
-            "peak_rss_mb": _peak_rss_mb(),
+            "docs_per_s": _throughput(analyser, post_items, batch_items),
+            "peak_rss_mb": _peak_rss_mb(analyser),
         }
     result["docs_per_s"] = result["articles"]["docs_per_s"]
-    result["peak_rss_mb"] = _peak_rss_mb()
+    result["peak_rss_mb"] = _peak_rss_mb(analyser)
     return result
 
 
@@ -177,8 +209,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument(
+        "--workers", type=int, help="analysis processes (default: the analyse_workers setting)"
+    )
     args = parser.parse_args()
-    print(json.dumps(run(args.articles, args.posts, args.corpora), indent=2, ensure_ascii=False))
+    result = run(args.articles, args.posts, args.corpora, args.workers)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

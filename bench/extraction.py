@@ -6,10 +6,15 @@ Every planted article is rendered as the fixture server serves it (its charset i
 extracted exactly as the crawler does (registry selector → trafilatura → ``<p>`` baseline), and its
 tokens compared with the gold paragraphs. Scores are micro-averaged over tokens, per outlet and
 ``overall``; ``baselines`` gives the same figures for trafilatura alone and for the ``<p>`` baseline alone.
+
+``extract_pages_per_s`` is the speed of that extraction (the crawler's ``extract_article`` on the
+decoded pages, nothing else), the median of ``SPEED_ROUNDS`` passes over every article page.
 """
 
 import json
 import re
+import statistics
+import time
 from collections import Counter
 from datetime import date
 from importlib.metadata import version
@@ -21,12 +26,14 @@ from parsel import Selector
 
 from crawlers.charset import decode_html
 from crawlers.extract import extract_article, text_by_paragraphs, text_by_trafilatura
-from crawlers.fixture_web import Article, load_fixture_web, render_article
+from crawlers.fixture_web import Article, FixtureWeb, load_fixture_web, render_article
 from crawlers.items import CRAWLER_VERSION
-from hybridwatch.config import load_sources
+from hybridwatch.config import Source, load_sources
 
 DEMO_REGISTRY = Path(__file__).resolve().parent.parent / "config" / "sources.demo.yaml"
 _TOKEN = re.compile(r"\w+")
+#: Timed passes over the fixture web's article pages for ``extract_pages_per_s``.
+SPEED_ROUNDS = 5
 
 
 def tokens(text: str) -> Counter[str]:
@@ -62,7 +69,8 @@ class _Tally:
         return out
 
 
-def _served_html(article: Article, scripts: tuple[str, ...], html: str) -> str:
+def served_html(article: Article, scripts: tuple[str, ...], html: str) -> str:
+    """The page as the crawler decodes it: encoded as the fixture server sends it, then decoded."""
     body = html.encode(article.encoding, errors="xmlcharrefreplace")
     content_type = "text/html" + (f"; charset={article.encoding}" if article.declare == "header" else "")
     if article.declare == "wrong":
@@ -78,13 +86,14 @@ def run() -> dict[str, Any]:
     per_outlet: dict[str, _Tally] = {}
     for article in web.articles:
         source = registry[article.outlet.id]
-        html = _served_html(article, source.scripts, render_article(web, article))
+        html = served_html(article, source.scripts, render_article(web, article))
         extracted = extract_article(html, article.url, selector=source.article_selector, tz=tz)
         per_outlet.setdefault(article.outlet.id, _Tally()).add(article.text, extracted.text, extracted.method)
         overall.add(article.text, extracted.text, extracted.method)
         trafilatura_only.add(article.text, text_by_trafilatura(html, article.url))
         paragraphs_only.add(article.text, text_by_paragraphs(Selector(text=html)))
     return {
+        **_speed(web, registry, tz),
         "benchmark": "extraction",
         "date": date.today().isoformat(),
         "versions": {
@@ -100,6 +109,22 @@ def run() -> dict[str, Any]:
             "paragraphs-only": paragraphs_only.result(),
         },
     }
+
+
+def _speed(web: FixtureWeb, registry: dict[str, Source], tz: ZoneInfo) -> dict[str, Any]:
+    """Pages per second of the crawler's extraction on the decoded article pages (median of passes)."""
+    pages = [
+        (served_html(article, source.scripts, render_article(web, article)), article.url, source)
+        for article in web.articles
+        for source in [registry[article.outlet.id]]
+    ]
+    rates = []
+    for _ in range(SPEED_ROUNDS):
+        started = time.perf_counter()
+        for html, url, source in pages:
+            extract_article(html, url, selector=source.article_selector, tz=tz)
+        rates.append(len(pages) / (time.perf_counter() - started))
+    return {"extract_pages_per_s": round(statistics.median(rates), 1), "speed_rounds": SPEED_ROUNDS}
 
 
 def main() -> None:

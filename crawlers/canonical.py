@@ -38,9 +38,10 @@ def canonicalize_url(url: str) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     if scheme not in _DEFAULT_PORTS or not host:
         raise ValueError(f"not an absolute http(s) URL: {url!r}")
-    netloc = host
+    # An IPv6 literal keeps its brackets, or its colons would read as a port.
+    netloc = f"[{host}]" if ":" in host else host
     if parts.port is not None and parts.port != _DEFAULT_PORTS[scheme]:
-        netloc = f"{host}:{parts.port}"
+        netloc = f"{netloc}:{parts.port}"
     path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~%")
     query = sorted(
         (name, value)

@@ -4,6 +4,11 @@ Outlets in the region still serve windows-1250/1251 and ISO-8859-2/5 pages, some
 at all and sometimes declaring UTF-8 for bytes that are not. ``decode_html`` trusts a declaration only
 when the bytes decode under it and read as plausible text for the source's scripts; otherwise it picks
 the regional codec whose decoding looks most like the expected language, and says what it did.
+
+A UTF-8 page with a few stray bytes (a truncated character, a pasted fragment) is still UTF-8: its
+non-ASCII bytes almost all form valid sequences, while a legacy page's almost never do. Such a page is
+decoded as UTF-8 with replacement characters (``repaired``) rather than as windows-1250, which would
+garble every č, š, ž and đ to keep three bytes.
 """
 
 import re
@@ -21,6 +26,16 @@ _CYRILLIC = re.compile("[\u0400-\u04ff]")
 #: codec (windows-1251 and ISO-8859-5 both map to Cyrillic, but with the cases shifted).
 _CASE_FLIP = re.compile("[\u0430-\u045f][\u0400-\u042f]|[a-zčćžšđ][A-ZČĆŽŠĐ]")
 _MOJIBAKE = re.compile("[\u0080-\u009f\u2500-\u257f¤¦§¨©«¬®°±´µ¶·¸»¼½¾¿ÃÂÐÑÞßðñþ\ufffd]")
+#: Stray bytes a UTF-8 page may hold and still be decoded as UTF-8: one per 1,000 bytes of the page
+#: (an article page is 20-200 KB, so a handful of damaged characters), and on short pages a few.
+MAX_STRAY_BYTES_PER_BYTE: Final = 1 / 1000
+STRAY_BYTES_ALWAYS_ALLOWED: Final = 8
+#: Share of the non-ASCII bytes that must form valid UTF-8 sequences. Windows-1250/ISO-8859-2 text
+#: almost never forms them (a lead byte such as č = 0xE8 needs two continuation bytes 0x80-0xBF, mostly
+#: punctuation there), so a legacy page scores near 0 however much ASCII markup surrounds its text.
+MIN_VALID_NON_ASCII_SHARE: Final = 0.75
+_REPLACEMENT_BYTES: Final = "\ufffd".encode()
+_ASCII_BYTES: Final = bytes(range(0x80))
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,8 @@ class DecodedHtml:
     encoding: str
     outcome: str
     declared: str | None
+    #: Bytes replaced by U+FFFD (a UTF-8 page with a few invalid bytes).
+    stray_bytes: int = 0
 
     @property
     def note(self) -> str:
@@ -38,6 +55,8 @@ class DecodedHtml:
             return f"decoded as declared {self.encoding}"
         if self.outcome == "guessed":
             return f"no charset declared; decoded as {self.encoding}"
+        if self.stray_bytes:
+            return f"{self.stray_bytes} bytes are not valid {self.encoding}; replaced with U+FFFD"
         return f"declared {self.declared} does not fit the bytes; decoded as {self.encoding}"
 
 
@@ -79,9 +98,29 @@ def _try(body: bytes, codec: str) -> str | None:
         return None
 
 
+def utf8_with_few_stray_bytes(body: bytes) -> tuple[str, int] | None:
+    """Decode bytes that are UTF-8 but for a few invalid bytes; ``None`` when they are not UTF-8."""
+    text = body.decode("utf-8", "replace")
+    # U+FFFD already in the page is text, not a repair.
+    stray = text.count("\ufffd") - body.count(_REPLACEMENT_BYTES)
+    if stray <= 0:
+        return None
+    if stray > max(len(body) * MAX_STRAY_BYTES_PER_BYTE, STRAY_BYTES_ALWAYS_ALLOWED):
+        return None
+    non_ascii = len(body.translate(None, _ASCII_BYTES))
+    valid = len(text.encode("utf-8")) - len(text.encode("ascii", "ignore")) - 3 * text.count("\ufffd")
+    if valid < MIN_VALID_NON_ASCII_SHARE * non_ascii:
+        return None
+    return text, stray
+
+
 def decode_html(body: bytes, content_type: str | None, scripts: tuple[str, ...]) -> DecodedHtml:
     """Decode page bytes for a source writing in ``scripts``; never raises on bad bytes."""
     declared = declared_charset(content_type, body)
+    if declared in (None, "utf-8") and _try(body, "utf-8") is None:
+        repaired = utf8_with_few_stray_bytes(body)
+        if repaired is not None:
+            return DecodedHtml(repaired[0], "utf-8", "repaired", declared, stray_bytes=repaired[1])
     candidates: dict[str, float] = {}
     for codec in REGIONAL_CODECS:
         text = _try(body, codec)

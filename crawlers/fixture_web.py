@@ -552,6 +552,18 @@ ENTITY_EXPANSION_FEED: Final = (
     + ']><rss version="2.0"><channel><title>&lol9;</title></channel></rss>'
 )
 
+#: A short page declared UTF-8 whose bytes are UTF-8 except for stray bytes no UTF-8 text contains (0xFF,
+#: 0xFE) and a multi-byte sequence cut short (0xC4 alone), as a botched CMS migration leaves them.
+INVALID_UTF8_PAGE: Final = (
+    b'<!DOCTYPE html><html lang="sr"><head><meta charset="utf-8"><title>Ra\xc4\x8duni</title></head>'
+    + b"<body><p>"
+    + "Građani čekaju ".encode()
+    + b"\xff\xfe"
+    + "račune za struju".encode()
+    + b"\xc4"
+    + " od četvrtka.</p></body></html>".encode()
+)
+
 
 # --- the server ------------------------------------------------------------------------------------
 
@@ -662,6 +674,8 @@ class _FixtureHandler(BaseHTTPRequestHandler):
             )
         elif path == "/vesti/prekinuta":
             self._truncated()
+        elif path == "/vesti/los-utf8":
+            self._send(200, INVALID_UTF8_PAGE, "text/html; charset=utf-8")
         elif path == "/vesti/pala":
             self._send(500, "Internal Server Error", "text/plain")
         elif path == "/vesti/spora":

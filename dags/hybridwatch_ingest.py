@@ -66,14 +66,14 @@ def analyse(crawled: dict[str, Any]) -> dict[str, Any]:
 
 @task(execution_timeout=timedelta(minutes=10), pool=ES_WRITERS_POOL)
 def index(analysed: dict[str, Any]) -> dict[str, Any]:
-    """Index the group's analysed batch into the store."""
-    from hybridwatch.pipeline import index_analysed_batches
-    from hybridwatch.settings import load_settings
-    from hybridwatch.stores import open_store
+    """Index the group's analysed batch into the store; when the store fails, its items wait in the
+    outbox and the task fails (to be retried, then to alert): nothing the crawl marked seen is lost."""
+    from pathlib import Path
 
-    settings = load_settings()
-    with open_store(settings) as store:
-        return {**analysed, **index_analysed_batches([analysed["analysed_batch"]], store, settings)}
+    from hybridwatch.pipeline import index_group_batch
+    from hybridwatch.settings import load_settings
+
+    return {**analysed, **index_group_batch(Path(analysed["analysed_batch"]), load_settings())}
 
 
 @task_group
@@ -82,12 +82,22 @@ def ingest_group(group: str) -> Any:
     return index(analyse(crawl(group)))
 
 
+def _index_results(indexed: Any) -> list[dict[str, Any]]:
+    """The successful index tasks' results. Airflow hands over ``None`` when every mapped task failed,
+    and the result itself, not a one-item sequence, when only one group was mapped."""
+    if indexed is None:
+        return []
+    if isinstance(indexed, dict):
+        return [indexed]
+    return [r for r in indexed if r]
+
+
 @task(
     execution_timeout=timedelta(minutes=15),
     pool=ES_WRITERS_POOL,
     trigger_rule=TriggerRule.ALL_DONE,
 )
-def update_clusters(groups: list[str], indexed: list[dict[str, Any]]) -> dict[str, Any]:
+def update_clusters(groups: list[str], indexed: Any) -> dict[str, Any]:
     """Re-cluster near-duplicates across the indexed groups' batches; then fail the run (after the
     update, so the other groups' work stands) if any group failed, naming it."""
     from hybridwatch.errors import IngestError
@@ -95,7 +105,7 @@ def update_clusters(groups: list[str], indexed: list[dict[str, Any]]) -> dict[st
     from hybridwatch.settings import load_settings
     from hybridwatch.stores import open_store
 
-    results = [r for r in indexed if r]
+    results = _index_results(indexed)
     settings = load_settings()
     with open_store(settings) as store:
         report = update([r["analysed_batch"] for r in results], store, settings)

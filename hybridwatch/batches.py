@@ -92,6 +92,11 @@ def _parse_line(path: Path, lineno: int, raw: bytes, model: type[M]) -> M:
         raise BatchFormatError(
             str(path), lineno, f"not valid JSON: {exc.msg} at column {exc.colno}"
         ) from None
+    except (RecursionError, ValueError) as exc:
+        # Hostile but well-formed JSON: nesting deeper than the parser's recursion limit, or an integer
+        # longer than Python converts (4300 digits).
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise BatchFormatError(str(path), lineno, f"not acceptable JSON: {reason}") from None
     if not isinstance(data, dict):
         raise BatchFormatError(str(path), lineno, f"expected a JSON object, got {type(data).__name__}")
     try:

@@ -209,21 +209,36 @@ def es_expire(ctx: click.Context) -> None:
 @click.argument("batches", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def index_cmd(ctx: click.Context, batches: tuple[Path, ...]) -> None:
-    """Index analysed batches (JSONL, plain or .gz) into the configured store."""
-    from hybridwatch.index import STAGE, index_batches
-    from hybridwatch.stores import open_store
+    """Index analysed batches (JSONL, plain or .gz) into the configured store.
+
+    Items waiting in the outbox are sent first. Items the store does not confirm (it is unreachable or
+    fails part-way) wait in the outbox for the next run or ``hybridwatch replay outbox``; the exit status
+    is then 3.
+    """
+    from hybridwatch.index import STAGE, index_into_configured_store
+    from hybridwatch.outbox import outbox_for
 
     settings = settings_from(ctx)
     dead_letter = dead_letter_for(settings.dead_letter_dir, STAGE)
-    with open_store(settings) as store:
-        report = index_batches(batches, store, dead_letter)
-        total = store.count()
+    outbox = outbox_for(settings)
+    report = index_into_configured_store(batches, settings, dead_letter, outbox)
+    drained = report.drained
+    if drained.items:
+        click.echo(f"outbox: {drained.indexed} indexed, {drained.dead_lettered} dead-lettered")
+    holds = f"; the {report.store_kind} store now holds {report.store_holds} items"
     click.echo(
         f"{len(report.batches)} batches, {report.lines} items: {report.indexed} indexed, "
-        f"{report.dead_lettered} dead-lettered; the {store.kind} store now holds {total} items"
+        f"{report.dead_lettered} dead-lettered, {report.outboxed} outboxed"
+        + (holds if report.store_holds is not None else "")
     )
-    if report.dead_lettered:
+    if report.dead_lettered or drained.dead_lettered:
         click.echo(f"dead-lettered items and reasons: {dead_letter.path}", err=True)
+    if report.store_error is not None:
+        click.echo(f"the store failed: {report.store_error}", err=True)
+    waiting = drained.waiting + report.outboxed
+    if waiting:
+        click.echo(f"{waiting} items wait in the outbox {outbox.directory}", err=True)
+        ctx.exit(EXIT_RETRY)
 
 
 @main.command("search")
@@ -325,6 +340,9 @@ main.add_command(kibana_group)
 main.add_command(label_command)
 main.add_command(labels_group)
 main.add_command(export_command)
+from hybridwatch.commands.ner import train_ner_command  # noqa: E402
+
+main.add_command(train_ner_command)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from hybridwatch.batches import write_batch
 from hybridwatch.config import Source
 from hybridwatch.errors import ConfigError, CrawlError
 from hybridwatch.schema import RawItem, utc_now
-from hybridwatch.settings import Settings
+from hybridwatch.settings import SECRET_ENV_VARS, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -209,13 +209,23 @@ def _is_loopback_name(domain: str) -> bool:
     return domain in ("localhost", "127.0.0.1")
 
 
+def crawler_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The crawl subprocess's environment: this one without credentials, with the repository importable.
+
+    The crawler parses untrusted pages and needs no credentials (its job file holds everything it
+    reads), so a flaw in a parser cannot hand it the store's or the mail server's password.
+    """
+    env = {name: value for name, value in environ.items() if name not in SECRET_ENV_VARS}
+    repo_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo_root, env.get("PYTHONPATH")) if p)
+    return env
+
+
 def _run_subprocess(job_file: Path, log_path: Path, progress: ProgressCallback | None) -> None:
     from crawlers.settings import CRAWLER_SETTINGS
 
     timeout_s = int(CRAWLER_SETTINGS["CLOSESPIDER_TIMEOUT"]) + SUBPROCESS_GRACE_S
-    env = dict(os.environ)
-    repo_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo_root, env.get("PYTHONPATH")) if p)
+    env = crawler_environment(os.environ)
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawlers.run", str(job_file)],

@@ -234,6 +234,16 @@ COLUMNS: Final = (
 )
 #: Separator of list values in CSV cells; taxonomy ids and actor ids never contain it.
 CSV_LIST_SEPARATOR: Final = ";"
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"). Titles and
+#: texts come from crawled pages, so a page could plant ``=HYPERLINK(...)`` for whoever opens the CSV.
+CSV_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_csv_cell(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe; others unchanged."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _label_record(label: Label) -> dict[str, Any]:
@@ -322,7 +332,7 @@ class _SplitWriter:
                 row[name] = CSV_LIST_SEPARATOR.join(row[name])
             for name in TIME_COLUMNS:
                 row[name] = row[name].isoformat() if row[name] else ""
-            self._csv.writerow(row)
+            self._csv.writerow({name: neutralise_csv_cell(value) for name, value in row.items()})
         else:
             self._buffer.append(to_row(item, split, labels))
             if len(self._buffer) >= PARQUET_ROW_GROUP_ROWS:
@@ -615,7 +625,7 @@ def _write_datasheet(
         "Personal social-media handles are **pseudonymised** with a keyed hash (HMAC-SHA-256): the author "
         "and forwarded-from of Telegram posts and every `@handle` in titles, texts and evidence read "
         "`@user-<12 hex>`. The same handle has the same pseudonym throughout this export; the key stays "
-        "with the exporting organisation."
+        "with the exporting organisation. Pseudonymisation is the default of every export."
         if pseudonymised
         else "**Personal social-media handles are NOT pseudonymised in this export** (exported with "
         "`--no-pseudonymize`). Handle it as personal data."
@@ -639,6 +649,15 @@ def _write_datasheet(
         f"- published: {span}",
         f"- data files: {data_files}",
         "- `manifest.json` lists the SHA-256 of every file",
+        *(
+            [
+                "- in the CSV files a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage "
+                "return starts with an added `'`, so that spreadsheets show it instead of running it as a "
+                "formula (the texts come from crawled pages); JSONL and Parquet carry values unchanged"
+            ]
+            if report.format == "csv"
+            else []
+        ),
         "",
         "## How it was collected",
         "",

@@ -1,7 +1,8 @@
 """The store health report: how much is stored, how fresh it is, and what waits in the dead-letter files.
 
 An operator (or the maintenance DAG) reads it to see that ingest is alive: the newest item's fetch time
-per source type, items per country, and dead-lettered records per stage that have not been replayed.
+per source type, items per country, dead-lettered records per stage that have not been replayed, and
+analysed items that wait in the outbox because the store did not confirm them.
 """
 
 import json
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from hybridwatch.deadletter import DeadLetter
+from hybridwatch.outbox import outbox_for
 from hybridwatch.replay import replayed_ledger_path
 from hybridwatch.schema import utc_now
 from hybridwatch.settings import Settings
@@ -31,6 +33,8 @@ class HealthReport:
     by_source_type: dict[str, int]
     #: Dead-lettered records per stage not yet replayed.
     dead_letters: dict[str, int] = field(default_factory=dict)
+    #: Analysed items waiting in the outbox for the store (sent by the next index run or a replay).
+    outbox_waiting: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -62,6 +66,7 @@ def store_health(store: Store, settings: Settings, *, now: datetime | None = Non
             replayed = {json.loads(line)["key"] for line in ledger.read_text("utf-8").splitlines() if line}
         waiting = sum(1 for record in dead_letter.records() if record["key"] not in replayed)
         report.dead_letters[path.stem] = waiting
+    report.outbox_waiting = outbox_for(settings).waiting()
     if report.items == 0:
         report.problems.append("the store holds no items")
     elif store.count(SearchQuery(since=now - STALE_AFTER)) == 0:
@@ -69,4 +74,9 @@ def store_health(store: Store, settings: Settings, *, now: datetime | None = Non
     for stage, waiting in report.dead_letters.items():
         if waiting:
             report.problems.append(f"{waiting} dead-lettered {stage} records wait for a replay")
+    if report.outbox_waiting:
+        report.problems.append(
+            f"{report.outbox_waiting} items wait in the outbox for the store "
+            "(sent by the next index run or `hybridwatch replay outbox`)"
+        )
     return report

@@ -42,6 +42,18 @@ LABELLED_AT_COLUMNS: Final = ("labelled_at",)
 
 #: Kibana joins the values of a multi-valued field with ", "; analysts may type ";" as well.
 _LIST_SEPARATOR = re.compile(r"[,;]\s*")
+#: Item ids are SHA-256 hex digests (``hybridwatch.schema``); anything else is refused before the store
+#: is asked.
+_ITEM_ID = re.compile(r"[0-9a-f]{64}")
+#: Analyst names are short identifiers that begin with a letter or digit, so never a spreadsheet formula
+#: (``=``, ``+``, ``-``, ``@``) and never a control character.
+_ANALYST = re.compile(r"\w[\w .@'-]*")
+#: Longest analyst name and note accepted (characters): a name is an identifier, a note a few sentences.
+#: Longer cells are refused, not cut, so nothing is lost silently.
+ANALYST_MAX_CHARS: Final = 64
+NOTE_MAX_CHARS: Final = 2000
+#: Characters of a refused value quoted in an error message.
+SHOWN_VALUE_CHARS: Final = 40
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,25 @@ def check_verdict(value: str) -> str:
     return value
 
 
+def _shown(value: str) -> str:
+    """A value for an error message: quoted, and cut if long (the whole row is in the dead-letter file)."""
+    if len(value) <= SHOWN_VALUE_CHARS:
+        return repr(value)
+    return f"{value[:SHOWN_VALUE_CHARS]!r}… ({len(value)} characters)"
+
+
+def check_analyst(value: str) -> str:
+    """Return a plausible analyst name, or raise LabelError saying what is accepted."""
+    if len(value) > ANALYST_MAX_CHARS:
+        raise LabelError(f"analyst name {_shown(value)} is longer than {ANALYST_MAX_CHARS} characters")
+    if not _ANALYST.fullmatch(value):
+        raise LabelError(
+            f"analyst name {_shown(value)} must begin with a letter or digit and hold only letters, digits, "
+            "spaces and . @ ' - _"
+        )
+    return value
+
+
 def _repeats_current(store: Store, label: Label) -> bool:
     """True if the analyst's current verdict on this subject already says exactly this."""
     history = [lb for lb in store.labels_for(label.item_id) if lb.subject == label.subject]
@@ -129,6 +160,7 @@ def record_label(
     Raises LabelError for an unknown item, narrative or verdict.
     """
     check_verdict(verdict)
+    check_analyst(analyst)
     if narrative is not None:
         check_narrative(narrative)
     if store.get(item_id) is None:
@@ -214,6 +246,8 @@ def _row_labels(
     item_id = _cell(row, columns.item_id).lower()
     if not item_id:
         raise refuse(columns.item_id, "empty item id")
+    if not _ITEM_ID.fullmatch(item_id):
+        raise refuse(columns.item_id, f"{_shown(item_id)} is not an item id (64 hexadecimal characters)")
     if not known_item(item_id):
         raise refuse(columns.item_id, f"no item with id {item_id!r} in the store")
     verdict = _cell(row, columns.verdict).lower()
@@ -231,6 +265,13 @@ def _row_labels(
     analyst = _cell(row, columns.analyst) or default_analyst
     if not analyst:
         raise refuse(columns.analyst or "analyst", "no analyst: add an analyst column or pass --analyst")
+    try:
+        check_analyst(analyst)
+    except LabelError as exc:
+        raise refuse(columns.analyst or "analyst", str(exc)) from None
+    note = _cell(row, columns.note)
+    if len(note) > NOTE_MAX_CHARS:
+        raise refuse(columns.note, f"note of {len(note)} characters; at most {NOTE_MAX_CHARS}")
     stamp = _cell(row, columns.labelled_at)
     labelled_at = now
     if stamp:
@@ -246,7 +287,7 @@ def _row_labels(
             analyst=analyst,
             verdict=verdict,  # type: ignore[arg-type]  # checked above
             narrative=narrative,  # type: ignore[arg-type]
-            note=_cell(row, columns.note),
+            note=note,
             labelled_at=labelled_at,
         )
         for narrative in narratives

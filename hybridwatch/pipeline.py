@@ -8,23 +8,33 @@ The analysis clusters near-duplicates within one batch. A story republished by o
 groups lands in different batches, so after the groups are indexed ``update_clusters`` re-clusters the
 cycle's items together with the store's recent items and rewrites ``dup`` (and the risk and flag that
 depend on coordination) of the items whose cluster grew.
+
+A cycle killed part-way (after the crawl recorded its items as seen, before they were indexed) must not
+leave a gap: the next crawl would skip those articles. So a cycle marks its batch folder when it starts
+(``cycle.json``) and each group folder once its batch is indexed or outboxed (``indexed.json``); the next
+cycle first finishes every marked folder's raw batch that lacks the second mark. Items the store could
+not confirm wait in the outbox (``hybridwatch.outbox``), which each index run drains first.
 """
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from hybridwatch.batches import read_batch
 from hybridwatch.config import Source, SourceRegistry, load_sources
 from hybridwatch.deadletter import dead_letter_for
-from hybridwatch.errors import ConfigError, HybridwatchError
-from hybridwatch.schema import AnalysedItem, DuplicateCluster
+from hybridwatch.errors import ConfigError, HybridwatchError, RetryableError
+from hybridwatch.schema import AnalysedItem, DuplicateCluster, utc_now
 from hybridwatch.settings import Settings
 from hybridwatch.stores.base import Store
 from hybridwatch.stores.query import SearchQuery
+
+if TYPE_CHECKING:
+    from hybridwatch.index import IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,10 @@ CROSS_BATCH_LOOKBACK: Final = timedelta(days=3)
 ALL_SOURCES: Final = "all"
 #: Separates country and type in a group key (country codes and source types contain no dash).
 GROUP_KEY_SEPARATOR: Final = "-"
+#: Marks a batch folder written by ``run_cycle`` (folders without it, e.g. the DAG's, are never resumed).
+CYCLE_MARKER: Final = "cycle.json"
+#: Marks a group folder whose analysed batch went through the index stage (indexed or outboxed).
+INDEXED_MARKER: Final = "indexed.json"
 
 ProgressCallback = Callable[[str], None]
 
@@ -108,18 +122,22 @@ _analysers: dict[tuple[Any, ...], Any] = {}
 
 
 def analyser_for(settings: Settings) -> Any:
-    """Return an ``nlp.pipeline.Analyser`` for these settings, built once per process (it loads models)."""
+    """Return the batch analyser for these settings, built once per process (it loads models)."""
     key = (
         settings.registry_dir,
+        settings.sources_file,
         settings.encoder,
         settings.embed_all,
+        settings.embed_gate,
         settings.analyse_batch_size,
+        settings.analyse_workers,
         settings.flag_threshold,
+        settings.unregistered_actors,
     )
     if key not in _analysers:
-        from nlp.pipeline import analyser_from_settings
+        from nlp.pipeline import batch_analyser_from_settings
 
-        _analysers[key] = analyser_from_settings(settings)
+        _analysers[key] = batch_analyser_from_settings(settings)
     return _analysers[key]
 
 
@@ -142,11 +160,108 @@ def analyse_raw_batch(raw_batch: Path, settings: Settings) -> dict[str, Any]:
 
 
 def index_analysed_batches(paths: Sequence[Path], store: Store, settings: Settings) -> dict[str, Any]:
-    """Index analysed batches into the store; return counts (indexed + dead-lettered = lines read)."""
+    """Index analysed batches into the store, after draining the outbox; return counts
+    (indexed + dead-lettered + outboxed = lines read)."""
     from hybridwatch.index import STAGE, index_batches
+    from hybridwatch.outbox import outbox_for
 
-    report = index_batches([Path(p) for p in paths], store, dead_letter_for(settings.dead_letter_dir, STAGE))
-    return {"indexed": report.indexed, "index_dead_lettered": report.dead_lettered}
+    report = index_batches(
+        [Path(p) for p in paths],
+        store,
+        dead_letter_for(settings.dead_letter_dir, STAGE),
+        outbox=outbox_for(settings),
+    )
+    return index_counts(report)
+
+
+def index_counts(report: "IndexReport") -> dict[str, Any]:
+    """The counts of an index report, XCom-sized (indexed + dead-lettered + outboxed = lines read)."""
+    return {
+        "indexed": report.indexed,
+        "index_dead_lettered": report.dead_lettered,
+        "outboxed": report.outboxed,
+        "outbox_drained": report.drained.indexed + report.drained.dead_lettered,
+        "outbox_waiting": report.drained.waiting + report.outboxed,
+    }
+
+
+def index_group_batch(analysed_batch: Path, settings: Settings) -> dict[str, Any]:
+    """Index one group's analysed batch for a scheduler task that opens the store itself and is retried.
+
+    When the store cannot be opened or fails part-way, the items it did not confirm wait in the outbox
+    and ``RetryableError`` is raised, so the task fails visibly and is retried (then alerts). The group
+    folder is marked once its batch went to the store or the outbox: a retry then only drains the
+    outbox, which holds the batch, instead of outboxing the same items a second time.
+    """
+    from hybridwatch.index import STAGE, index_into_configured_store
+    from hybridwatch.outbox import outbox_for
+
+    analysed_batch = Path(analysed_batch)
+    group_dir = analysed_batch.parent
+    earlier = _indexed_marker(group_dir)
+    report = index_into_configured_store(
+        [] if earlier else [analysed_batch],
+        settings,
+        dead_letter_for(settings.dead_letter_dir, STAGE),
+        outbox_for(settings),
+    )
+    result = index_counts(report)
+    if earlier:
+        result["outboxed_by_an_earlier_attempt"] = int(earlier.get("outboxed", 0))
+    else:
+        mark_indexed(group_dir, result)
+    if report.store_error is not None:
+        raise RetryableError(
+            f"{group_dir.name}: the store failed ({report.store_error}); "
+            f"{result['outbox_waiting']} items wait in the outbox for the next attempt"
+        )
+    return result
+
+
+def _indexed_marker(group_dir: Path) -> dict[str, Any] | None:
+    """The record of an earlier index attempt of this group folder, if one finished."""
+    marker = group_dir / INDEXED_MARKER
+    if not marker.exists():
+        return None
+    return dict(json.loads(marker.read_text(encoding="utf-8")))
+
+
+def mark_indexed(group_dir: Path, result: dict[str, Any]) -> None:
+    """Record that a group folder's batch went through the index stage (atomically)."""
+    marker = group_dir / INDEXED_MARKER
+    tmp = marker.with_name(f".{marker.name}.tmp")
+    tmp.write_text(json.dumps({"at": utc_now().isoformat(), **result}, default=str), encoding="utf-8")
+    tmp.replace(marker)
+
+
+def unfinished_raw_batches(settings: Settings, *, exclude_run: str | None = None) -> list[Path]:
+    """Raw batches of earlier ``run_cycle`` folders that were never indexed, oldest folder first."""
+    root = settings.data_dir / "batches"
+    found: list[Path] = []
+    for cycle_marker in sorted(root.glob(f"*/{CYCLE_MARKER}")):
+        if cycle_marker.parent.name == exclude_run:
+            continue
+        for raw in sorted(cycle_marker.parent.glob("*/raw-*.jsonl*")):
+            if not (raw.parent / INDEXED_MARKER).exists():
+                found.append(raw)
+    return found
+
+
+def finish_raw_batch(raw_batch: Path, store: Store, settings: Settings) -> dict[str, Any]:
+    """Analyse (unless its analysed batch is already complete) and index a raw batch a killed cycle left."""
+    analysed = raw_batch.with_name(raw_batch.name.replace("raw-", "analysed-", 1))
+    result: dict[str, Any] = {
+        "group": raw_batch.parent.name,
+        "resumed_run": raw_batch.parent.parent.name,
+        "raw_batch": str(raw_batch),
+    }
+    if analysed.exists():  # batches are written atomically: an existing one is complete
+        result["analysed_batch"] = str(analysed)
+    else:
+        result.update(analyse_raw_batch(raw_batch, settings))
+    result.update(index_analysed_batches([analysed], store, settings))
+    mark_indexed(raw_batch.parent, result)
+    return result
 
 
 # --- the cross-batch update -----------------------------------------------------------------------
@@ -294,7 +409,9 @@ def run_cycle(
     crawl_progress: Callable[[str, str], None] | None = None,
 ) -> CycleReport:
     """Run crawl → analyse → index for each group (all groups of the registry by default), then the
-    cross-batch cluster update. A group that fails is reported and the others go on."""
+    cross-batch cluster update. A group that fails is reported and the others go on. Raw batches that
+    an earlier, killed cycle crawled but never indexed are finished first (reported with
+    ``resumed_run``)."""
     from hybridwatch.crawl import new_run_id
 
     run_id = run_id or new_run_id()
@@ -304,6 +421,21 @@ def run_cycle(
     report = CycleReport(run_id=run_id, batches_dir=str(out_dir))
     analysed: list[Path] = []
     say = progress or (lambda message: None)
+    for raw in unfinished_raw_batches(settings, exclude_run=run_id):
+        say(f"{raw.parent.name}: finishing the batch of the interrupted cycle {raw.parent.parent.name}")
+        try:
+            resumed = finish_raw_batch(raw, store, settings)
+            analysed.append(Path(resumed["analysed_batch"]))
+        except HybridwatchError as exc:
+            log.error("finishing %s failed: %s", raw, exc)
+            resumed = {"group": raw.parent.name, "resumed_run": raw.parent.parent.name}
+            resumed["error"] = f"{type(exc).__name__}: {exc}"
+        report.groups.append(resumed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / CYCLE_MARKER).write_text(
+        json.dumps({"run_id": run_id, "started_at": utc_now().isoformat(), "groups": list(group_keys)}),
+        encoding="utf-8",
+    )
     for key in group_keys:
         result: dict[str, Any] = {"group": key}
         try:
@@ -313,11 +445,18 @@ def run_cycle(
             result.update(analyse_raw_batch(Path(result["raw_batch"]), settings))
             say(f"{key}: indexing {result['analysed']} items")
             result.update(index_analysed_batches([Path(result["analysed_batch"])], store, settings))
+            mark_indexed(Path(result["raw_batch"]).parent, result)
             analysed.append(Path(result["analysed_batch"]))
         except HybridwatchError as exc:
             log.error("source group %s failed: %s", key, exc)
             result["error"] = f"{type(exc).__name__}: {exc}"
         report.groups.append(result)
+    if report.total("outboxed"):
+        # The store failed during this cycle; the next cycle re-clusters once the outbox is sent.
+        log.warning(
+            "cross-batch cluster update skipped: %d items wait in the outbox", report.total("outboxed")
+        )
+        return report
     say("updating near-duplicate clusters across batches")
     report.clusters = update_clusters(analysed, store, settings).as_dict()
     return report

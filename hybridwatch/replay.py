@@ -6,6 +6,9 @@ that is replayed successfully is noted in ``<stage>.replayed.jsonl`` beside the 
 second replay skips it; a record that still fails stays for a later replay. Indexing is by item id, so
 replaying twice never duplicates an item. Outcomes: ``replayed + still_failing + already_replayed +
 not_replayable`` equals the records of the stage.
+
+Replaying the ``index`` stage first drains the outbox (items the store did not confirm when it was
+unreachable, see ``hybridwatch.outbox``); ``replay_outbox`` drains it alone.
 """
 
 import json
@@ -18,6 +21,7 @@ from pydantic import ValidationError
 
 from hybridwatch.deadletter import DeadLetter, dead_letter_for
 from hybridwatch.errors import ConfigError, HybridwatchError
+from hybridwatch.outbox import DrainReport, outbox_for
 from hybridwatch.schema import AnalysedItem, utc_now
 from hybridwatch.settings import Settings
 from hybridwatch.stores.base import Store
@@ -36,6 +40,8 @@ class ReplayReport:
     already_replayed: int = 0
     #: Records without an item to replay (e.g. an empty line).
     not_replayable: int = 0
+    #: The outbox drain that precedes an ``index`` replay (counts of ``DrainReport``); None otherwise.
+    outbox: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,6 +59,8 @@ def replay_stage(stage: str, store: Store, settings: Settings, analyser: Any = N
     ledger = replayed_ledger_path(dead_letter)
     done = _replayed_keys(ledger)
     report = ReplayReport(stage=stage)
+    if stage == "index":
+        report.outbox = replay_outbox(store, settings).as_dict()
     for record in dead_letter.records():
         report.records += 1
         if record["key"] in done:
@@ -83,6 +91,11 @@ def replay_stage(stage: str, store: Store, settings: Settings, analyser: Any = N
     store.refresh()
     log.info("replay %s: %s", stage, report.as_dict())
     return report
+
+
+def replay_outbox(store: Store, settings: Settings) -> DrainReport:
+    """Send the items waiting in the outbox to the store; rejected ones go to the index dead letters."""
+    return outbox_for(settings).drain(store, dead_letter_for(settings.dead_letter_dir, "index"))
 
 
 def _item_of(record: dict[str, Any]) -> AnalysedItem | None:

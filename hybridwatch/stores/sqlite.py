@@ -3,7 +3,10 @@
 Items are kept whole as JSON (``doc``) beside the columns that filters and counts need; multi-valued
 fields (narratives, actors, flag reasons) live in ``item_values``; free text is searched through an FTS5
 table over the folded text. WAL journaling and one transaction per chunk keep the file consistent if
-the process dies mid-write.
+the process dies mid-write: a chunk is either wholly in the file (item, values and full-text row of
+every item) or not at all, and writing it again replaces by id. ``synchronous=NORMAL`` in WAL mode
+never corrupts the file; a power cut (not a killed process) may lose the last committed chunks, which
+the next run writes again.
 """
 
 import logging
@@ -63,6 +66,9 @@ _COLUMN_FIELDS: Final = {
     name: field for name, field in AGGREGATABLE_FIELDS.items() if name not in _MULTI_VALUED_FIELDS
 }
 
+#: How long a writer waits for another process's write transaction (a parallel index task) to end.
+BUSY_TIMEOUT_MS: Final = 30_000
+
 #: Local days are computed from quarter-hour buckets: every real UTC offset is a multiple of 15 minutes.
 _BUCKET_SECONDS: Final = 900
 
@@ -76,6 +82,7 @@ class SqliteStore(Store):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -113,7 +120,8 @@ class SqliteStore(Store):
                 self._write_item(stamp_indexed(item, now))
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # BEGIN itself may have failed (database locked)
+                self._db.execute("ROLLBACK")
             raise StoreError(f"{self.path}: writing {len(items)} items failed: {exc}") from exc
 
     def _write_item(self, item: AnalysedItem) -> None:
@@ -277,7 +285,10 @@ class _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            self._db.execute("COMMIT")
+        elif self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
 
 def _value_expression(field: str) -> tuple[str, str]:

@@ -117,11 +117,13 @@ def test_cli_analyse_train_and_eval(tmp_path: Path, registry_dir: Path, clean_en
         + "\n",
         encoding="utf-8",
     )
-    head = tmp_path / "head.npz"
-    result = runner.invoke(main, ["train", "--labels", str(labels), "--out", str(head)], env=env)
+    models = tmp_path / "models"
+    result = runner.invoke(main, ["train", "--labels", str(labels), "--out", str(models)], env=env)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["labelled_items"] == 2 and summary["positives"]["migrant-threat"] >= 9 and head.exists()
+    assert summary["labelled_items"] == 2 and summary["positives"]["migrant-threat"] >= 9
+    assert (models / "narrative-head.npz").exists() and (models / "narrative-sparse-head.npz").exists()
+    assert summary["sparse_features"] > 100
 
     gold = tmp_path / "gold.jsonl"
     gold.write_text(
@@ -149,7 +151,7 @@ def test_train_rejects_a_bad_label_line(tmp_path: Path, registry_dir: Path, clea
     labels.write_text(json.dumps({"text": "x", "narratives": ["not-a-narrative"]}) + "\n", encoding="utf-8")
     env = {"HYBRIDWATCH_REGISTRY_DIR": str(registry_dir)}
     result = CliRunner().invoke(
-        main, ["train", "--labels", str(labels), "--out", str(tmp_path / "h.npz")], env=env
+        main, ["train", "--labels", str(labels), "--out", str(tmp_path / "models")], env=env
     )
     assert result.exit_code == 2
     assert "labels.jsonl:1" in result.output and "not-a-narrative" in result.output

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hybridwatch.batches import write_batch
-from hybridwatch.cli import EXIT_INVALID, main
+from hybridwatch.cli import EXIT_INVALID, EXIT_RETRY, main
 from hybridwatch.settings import DEFAULT_REGISTRY_DIR
 from tests.items import corpus
 
@@ -108,3 +108,27 @@ def test_search_rejects_bad_dates(clean_env: Path, bad: str) -> None:
     )
     assert result.exit_code == EXIT_INVALID
     assert "neither YYYY-MM-DD nor an ISO 8601 time" in result.output
+
+
+def test_index_outboxes_while_elasticsearch_is_down_and_sends_once_when_it_is_back(
+    clean_env: Path, es_url: str, es_prefix: str
+) -> None:
+    batch = clean_env / "analysed.jsonl"
+    write_batch(batch, corpus())
+    data = {"HYBRIDWATCH_DATA_DIR": str(clean_env / "data"), "HYBRIDWATCH_ES_INDEX_PREFIX": es_prefix}
+    # nothing listens on the discard port: the store cannot even be set up
+    down_env = {**data, "HYBRIDWATCH_ES_URL": "http://127.0.0.1:9", "HYBRIDWATCH_ES_MAX_RETRIES": "0"}
+    down = run("index", str(batch), env=down_env)
+    assert down.exit_code == EXIT_RETRY, down.output
+    assert "6 items: 0 indexed, 0 dead-lettered, 6 outboxed" in down.output
+    assert "6 items wait in the outbox" in down.output
+    again_down = run("index", str(batch), env=down_env)  # a second failing run keeps both copies
+    assert again_down.exit_code == EXIT_RETRY and "12 items wait in the outbox" in again_down.output
+
+    up_env = {**data, "HYBRIDWATCH_ES_URL": es_url}
+    up = run("index", str(batch), env=up_env)
+    assert up.exit_code == 0, up.output
+    assert "outbox: 12 indexed, 0 dead-lettered" in up.output
+    assert "6 items: 6 indexed, 0 dead-lettered, 0 outboxed" in up.output
+    assert "now holds 6 items" in up.output  # indexed by id: every copy replaced itself
+    assert not list((clean_env / "data" / "outbox").glob("*.jsonl"))

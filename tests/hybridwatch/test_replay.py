@@ -51,10 +51,11 @@ def test_index_dead_letters_are_replayed_once(settings: Settings, store: SqliteS
     dead_letter.add("index", "not JSON", raw="{broken", source="batch.jsonl", line=7)
 
     first = replay_stage("index", store, settings)
-    assert first.as_dict() == {
+    assert first.as_dict() | {"outbox": None} == {
         "stage": "index", "records": 4, "replayed": 3, "still_failing": 0, "already_replayed": 0,
-        "not_replayable": 1,
+        "not_replayable": 1, "outbox": None,
     }  # fmt: skip
+    assert first.outbox is not None and first.outbox["items"] == 0
     assert store.count() == 3
     assert {store.get(item.id).text for item in items} == {item.text for item in items}
 
@@ -103,3 +104,20 @@ def test_health_counts_dead_letters_until_they_are_replayed(settings: Settings, 
     after = store_health(store, settings)
     assert after.dead_letters == {"index": 0} and after.items == 2
     assert sum(after.by_country.values()) == 2
+
+
+def test_replaying_the_index_stage_first_sends_what_waits_in_the_outbox(
+    settings: Settings, store: SqliteStore
+) -> None:
+    from hybridwatch.outbox import outbox_for
+
+    items = corpus()
+    outbox_for(settings).put(items[:2], "the store was unreachable")
+    dead_letter_for(settings.dead_letter_dir, "index").add(
+        "index", "rejected", raw=items[2].model_dump(mode="json"), item_id=items[2].id
+    )
+    report = replay_stage("index", store, settings)
+    assert report.outbox is not None
+    assert (report.outbox["items"], report.outbox["indexed"], report.outbox["waiting"]) == (2, 2, 0)
+    assert report.replayed == 1 and store.count() == 3
+    assert outbox_for(settings).files() == []

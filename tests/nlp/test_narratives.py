@@ -5,7 +5,16 @@ import pytest
 
 from hybridwatch.config import NarrativeRegistry
 from nlp.lemmas import tokenize
-from nlp.narratives import NarrativeScorer, TokenView, compile_rule, match_rule, train_head
+from nlp.narratives import (
+    NarrativeScorer,
+    SparseHead,
+    TokenView,
+    compile_rule,
+    match_rule,
+    sparse_features,
+    train_head,
+    train_sparse_head,
+)
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +24,11 @@ def lexicon_scorer(narrative_registry: NarrativeRegistry) -> NarrativeScorer:
 
 @pytest.fixture(scope="module")
 def full_scorer(narrative_registry: NarrativeRegistry, encoder) -> NarrativeScorer:  # type: ignore[no-untyped-def]
-    from nlp.narratives import load_head
+    from nlp.narratives import load_head, load_sparse_head
 
-    return NarrativeScorer(narrative_registry, encoder=encoder, head=load_head())
+    return NarrativeScorer(
+        narrative_registry, encoder=encoder, head=load_head(), sparse_head=load_sparse_head()
+    )
 
 
 def _ids(results) -> list[str]:  # type: ignore[no-untyped-def]
@@ -66,14 +77,13 @@ def test_embedding_and_head_add_to_lexicon_with_evidence(full_scorer: NarrativeS
     [results] = full_scorer.score_batch([text], ["sr"])
     assert _ids(results)[:1] == ["migrant-threat"]
     top = results[0]
-    assert "lexicon" in top.method and "embedding" in top.method
+    assert {"lexicon", "sparse", "embedding"} <= set(top.method.split("+"))
     assert any(e.startswith("nearest exemplar") for e in top.evidence)
+    assert any(e.startswith("sparse p=") for e in top.evidence)
 
 
-def test_without_embed_all_only_rule_matches_are_embedded_once_per_cluster(
-    full_scorer: NarrativeScorer,
-) -> None:
-    calls: list[int] = []
+def test_only_items_worth_it_are_embedded_once_per_cluster(full_scorer: NarrativeScorer) -> None:
+    calls: list[list[str]] = []
     real = full_scorer.encoder
 
     class Counting:
@@ -81,16 +91,57 @@ def test_without_embed_all_only_rule_matches_are_embedded_once_per_cluster(
         dim = real.dim
 
         def encode(self, texts: list[str]) -> np.ndarray:
-            calls.append(len(texts))
+            calls.append(list(texts))
             return real.encode(texts)
 
-    scorer = NarrativeScorer(full_scorer.registry, encoder=Counting(), head=full_scorer.head, embed_all=False)
-    scorer.score_batch(["Danas je sunčano i toplo, a sutra se očekuje kiša na jugu."], ["sr"])
-    assert calls == []
+    scorer = NarrativeScorer(
+        full_scorer.registry, encoder=Counting(), head=full_scorer.head, sparse_head=full_scorer.sparse_head
+    )
+    weather = "Danas je sunčano i toplo, a sutra se očekuje kiša na jugu."
+    scorer.score_batch([weather], ["sr"])
+    assert calls == []  # no rule matched, and the sparse head finds no narrative plausible
     scorer.score_batch(
         ["NATO agresija traje.", "NATO agresija traje i danas."], ["sr", "sr"], share_embedding_with=[0, 0]
     )
-    assert calls == [1]
+    assert calls == [["NATO agresija traje."]]  # a rule matched: embedded, once for the cluster
+    calls.clear()
+    everything = NarrativeScorer(
+        full_scorer.registry,
+        encoder=Counting(),
+        head=full_scorer.head,
+        sparse_head=full_scorer.sparse_head,
+        embed_all=True,
+    )
+    everything.score_batch([weather], ["sr"])
+    assert calls == [[weather]]
+
+
+def test_sparse_head_matches_scikit_learn_and_survives_a_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts = [
+        ("Migranti su invazija koja nas zamenjuje.", ["migrant-threat"]),
+        ("Најезда миграната пријети нашим градовима.", ["migrant-threat"]),
+        ("Invazija migranata ugrožava naše granice.", ["migrant-threat"]),
+        ("Vlada je usvojila budžet za narednu godinu.", []),
+        ("Kiša i hladno vrijeme na jugu zemlje.", []),
+        ("Ministar finansija najavio je povećanje penzija.", []),
+    ]
+    features = [sparse_features(TokenView.build(tokenize(text), "sr")) for text, _ in texts]
+    labels = [ids for _, ids in texts]
+    head = train_sparse_head(features, labels, ["migrant-threat", "health-conspiracy"])
+    matrix = TfidfVectorizer(analyzer=list, sublinear_tf=True).fit_transform(features)
+    target = [1, 1, 1, 0, 0, 0]
+    reference = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000).fit(matrix, target)
+    probabilities = head.probabilities(features)
+    assert np.allclose(probabilities[:, 0], reference.predict_proba(matrix)[:, 1], atol=1e-6)
+    assert (probabilities[:, 1] < 0.01).all()  # no positives: never predicted
+    unseen = sparse_features(TokenView.build(tokenize("Миграната је све више, то је инвазија."), "sr"))
+    assert head.probabilities([unseen])[0, 0] > 0.5  # both scripts fold to the same lemmas
+    head.save(tmp_path / "sparse.npz")
+    loaded = SparseHead.load(tmp_path / "sparse.npz")
+    assert np.allclose(loaded.probabilities(features), probabilities, atol=1e-5)
 
 
 def test_head_learns_separable_labels() -> None:

@@ -68,7 +68,7 @@ def test_shipped_narratives_registry_covers_the_taxonomy() -> None:
 
 def test_shipped_actors_registry_is_valid_and_large_enough() -> None:
     registry = load_actors(DEFAULT_REGISTRY_DIR / "actors.yaml")
-    assert len(registry) >= 150
+    assert len(registry) >= 500
     assert {actor.type for actor in registry} == set(ACTOR_TYPES)
 
 

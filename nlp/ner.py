@@ -1,0 +1,120 @@
+"""Named entities (PER, ORG, LOC, MISC) in Serbian, Croatian, Bosnian and Montenegrin text, either script.
+
+The model (``nlp/models/ner-bcms/``, trained by ``nlp.ner_training``; see its ``MODEL_CARD.md``) is a
+spaCy pipeline with one ``ner`` component. A text with Cyrillic letters is read in a Latin view (one
+transliterated letter or digraph per Cyrillic letter) and the spans are mapped back, so offsets always
+refer to the text as given: the model scores clearly higher on Latin than on Cyrillic copies of the same
+sentences (see the model card), although it was trained on both.
+"""
+
+import bisect
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final
+
+from hybridwatch.errors import ConfigError
+from nlp.translit import has_cyrillic, to_latin
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NER_PATH: Final = Path(__file__).resolve().parent / "models" / "ner-bcms"
+#: Texts per ``nlp.pipe`` batch: large enough to amortise the per-batch overhead, small enough for memory.
+PIPE_BATCH_SIZE: Final = 32
+ENTITY_LABELS: Final = frozenset({"PER", "ORG", "LOC", "MISC"})
+
+
+@dataclass(frozen=True)
+class NamedEntity:
+    """One entity mention: its surface text, label, and character offsets into the text given."""
+
+    text: str
+    label: str  # PER | ORG | LOC | MISC
+    start: int
+    end: int
+
+
+class NerModel:
+    """A loaded named-entity model; build it with :func:`load_ner`."""
+
+    def __init__(self, nlp: Any, version: str) -> None:
+        self._nlp = nlp
+        self.version = version
+
+    def entities(self, text: str) -> list[NamedEntity]:
+        """Find the entities in one text."""
+        return self.entities_batch([text])[0]
+
+    def entities_batch(self, texts: Sequence[str]) -> list[list[NamedEntity]]:
+        """Find the entities in each text (one list per text, in order); faster than one by one."""
+        views = [LatinView.of(text) for text in texts]
+        docs = self._nlp.pipe((view.latin for view in views), batch_size=PIPE_BATCH_SIZE)
+        return [view.entities(doc) for view, doc in zip(views, docs, strict=True)]
+
+
+@dataclass(frozen=True)
+class LatinView:
+    """A text in Latin script and, for each character of the original, where it starts in the Latin text."""
+
+    original: str
+    latin: str
+    #: ``starts[i]`` is the Latin offset of original character ``i``; one more entry for the end.
+    starts: tuple[int, ...] | None  # None: the text has no Cyrillic and is its own Latin view
+
+    @classmethod
+    def of(cls, text: str) -> "LatinView":
+        """Transliterate letter by letter, keeping the offset of each letter."""
+        if not has_cyrillic(text):
+            return cls(text, text, None)
+        pieces: list[str] = []
+        starts: list[int] = []
+        at = 0
+        for index, char in enumerate(text):
+            latin = _latin_letter(char)
+            # A capital digraph letter in an upper-case word is all capitals (ЉУБЉАНА → LJUBLJANA).
+            if len(latin) > 1 and char.isupper() and text[index + 1 : index + 2].isupper():
+                latin = latin.upper()
+            starts.append(at)
+            pieces.append(latin)
+            at += len(latin)
+        starts.append(at)
+        return cls(text, "".join(pieces), tuple(starts))
+
+    def entities(self, doc: Any) -> list[NamedEntity]:
+        """The entities of the Latin doc, with offsets and surface text of the original."""
+        out = []
+        for ent in doc.ents:
+            start, end = ent.start_char, ent.end_char
+            if self.starts is not None:
+                start = bisect.bisect_left(self.starts, start)
+                end = bisect.bisect_left(self.starts, end)
+            out.append(NamedEntity(self.original[start:end], ent.label_, start, end))
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _latin_letter(char: str) -> str:
+    return to_latin(char)
+
+
+def load_ner(path: Path = DEFAULT_NER_PATH) -> NerModel:
+    """Load the named-entity model from ``path``; ConfigError when it is missing or unreadable."""
+    hint = "train it with `hybridwatch train-ner --corpora ../shared/corpora --out DIR` (make models)"
+    if not (path / "meta.json").is_file():
+        raise ConfigError(f"{path}: no named-entity model here (meta.json missing); {hint}")
+    import spacy
+
+    try:
+        nlp = spacy.load(path, exclude=[])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: the named-entity model cannot be loaded ({exc}); {hint}") from None
+    if nlp.pipe_names != ["ner"]:
+        raise ConfigError(f"{path}: expected a pipeline with one 'ner' component, found {nlp.pipe_names}")
+    labels = set(nlp.get_pipe("ner").labels)
+    if not labels <= ENTITY_LABELS:
+        raise ConfigError(f"{path}: unexpected entity labels {sorted(labels - ENTITY_LABELS)}")
+    version = f"{nlp.meta.get('name', 'ner')}-{nlp.meta.get('version', '0')}"
+    log.info("loaded named-entity model %s from %s", version, path)
+    return NerModel(nlp, version)
