@@ -12,6 +12,7 @@ hash-embedding CNN (no vectors), trained with fixed seeds on the CPU.
 """
 
 import itertools
+import json
 import logging
 import random
 import re
@@ -531,6 +532,7 @@ def train_ner(root: Path, out_dir: Path, options: TrainingOptions = TrainingOpti
                 _set_meta(nlp, data, options, epoch, dev_f)
                 shutil.rmtree(staging, ignore_errors=True)
                 nlp.to_disk(staging)
+                drop_training_strings(staging, nlp.get_pipe("ner").labels)
         elapsed = time.monotonic() - started
         history.append(
             {"epoch": epoch, "loss": round(float(losses.get("ner", 0.0)), 1), "dev_f1": round(dev_f, 4),
@@ -620,6 +622,16 @@ def _score_rows(scores: Mapping[str, Any]) -> list[str]:
             + f" | {split['micro_per_org_loc']['f1']:.3f} |"
         )
     return rows
+
+
+def drop_training_strings(model_dir: Path, labels: Sequence[str]) -> None:
+    """Keep only the entity labels in the saved string store.
+
+    spaCy saves every string seen in training (88,000 here, 2 MB). The model reads tokens through hash
+    embeddings and adds the strings of new text as it meets them, so it needs none of them: the
+    entities found on the held-out test splits are the same without them.
+    """
+    (model_dir / "vocab" / "strings.json").write_text(json.dumps(sorted(labels)), encoding="utf-8")
 
 
 def write_model_card(

@@ -292,6 +292,8 @@ def test_training_on_a_tiny_slice_writes_a_loadable_model_with_its_card(tmp_path
     # 3 UNER or 2 CoNLL-U sentences per file; the Serbian files (UNER sr, ReLDI sr) doubled in Cyrillic.
     assert report["training"]["data"]["train-with-cyrillic-copies"] == 2 * 3 + 3 + 2 + 2 * 2 + 2
     assert set(report["test"]["splits"]) == {f.name for f in TEST_FILES} | {"uner-sr-test-cyrillic"}
+    strings = json.loads((out / "vocab" / "strings.json").read_text(encoding="utf-8"))
+    assert set(strings) <= {"PER", "ORG", "LOC", "MISC"}  # the training strings are not shipped
     trained = load_ner(out)
     entities = trained.entities("Aleksandar Vučić je posetio Beograd.")
     assert all(e.label in {"PER", "ORG", "LOC", "MISC"} for e in entities)
