@@ -24,7 +24,7 @@ from typing import Any, Final
 from hybridwatch.errors import HybridwatchError
 from hybridwatch.schema import AnalysedItem, RawItem
 from nlp.dedup import Cluster
-from nlp.pipeline import cluster_batch, prepare_items
+from nlp.pipeline import cluster_batch, prepare_items, source_of
 
 #: Threads each worker's encoder may use (the workers themselves fill the cores).
 WORKER_THREADS: Final = "1"
@@ -51,10 +51,10 @@ def _worker_main(conn: Connection, settings: Any) -> None:
         kind, payload = message
         try:
             if kind == "analyse":
-                items, clusters = payload
-                conn.send(
-                    ("ok", [item.model_dump(mode="json") for item in analyser.analyse(items, clusters)])
-                )
+                base, texts, clusters = payload
+                sources = [source_of(analyser.sources, item.get("source_id")) for item in base]
+                analysed = analyser.analyse_prepared(base, sources, texts, clusters)
+                conn.send(("ok", [item.model_dump(mode="json") for item in analysed]))
             elif kind == "peak_rss_mb":
                 conn.send(("ok", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
         except Exception:  # the parent reports it
@@ -120,7 +120,8 @@ class ParallelAnalyser:
         for worker, share in zip(self._workers, shares, strict=True):
             if share:
                 members = [index for cluster in share for index in cluster.members]
-                worker.conn.send(("analyse", ([base[i] for i in members], renumber(share))))
+                payload = ([base[i] for i in members], [texts[i] for i in members], renumber(share))
+                worker.conn.send(("analyse", payload))
                 busy.append((worker, members))
         out: list[AnalysedItem | None] = [None] * len(base)
         for worker, members in busy:

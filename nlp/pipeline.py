@@ -64,15 +64,24 @@ class Analyser:
             versions["unregistered_actors"] = self.actor_finder.version
         return versions
 
-    def analyse(
-        self, items: Iterable[RawItem | Mapping[str, Any]], clusters: Sequence[Cluster] | None = None
-    ) -> list[AnalysedItem]:
-        """Analyse a batch; near-duplicates are clustered within it and share one embedding.
-
-        ``clusters`` (member indexes into ``items``) are used instead of clustering the batch: a parallel
-        analyser clusters the whole batch once and gives each worker its share of whole clusters.
-        """
+    def analyse(self, items: Iterable[RawItem | Mapping[str, Any]]) -> list[AnalysedItem]:
+        """Analyse a batch; near-duplicates are clustered within it and share one embedding."""
         base, sources, texts = self.prepare(items)
+        return self.analyse_prepared(base, sources, texts)
+
+    def analyse_prepared(
+        self,
+        base: list[dict[str, Any]],
+        sources: Sequence[Any],
+        texts: Sequence[str],
+        clusters: Sequence[Cluster] | None = None,
+    ) -> list[AnalysedItem]:
+        """Analyse items as ``prepare`` returns them.
+
+        ``clusters`` (member indexes into ``base``) are used instead of clustering the items: a parallel
+        analyser prepares and clusters the whole batch once and gives each worker its share of whole
+        clusters.
+        """
         if not base:
             return []
         langs = [
