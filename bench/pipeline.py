@@ -130,7 +130,9 @@ class _StageClock:
         return time.perf_counter() - self.started
 
 
-def run(article_count: int = DEFAULT_ARTICLES, corpora: Path = DEFAULT_CORPORA) -> dict[str, Any]:
+def run(
+    article_count: int = DEFAULT_ARTICLES, corpora: Path = DEFAULT_CORPORA, workers: int = 1
+) -> dict[str, Any]:
     from crawlers.fixture_web import FixtureWebServer
     from hybridwatch.pipeline import run_cycle
     from hybridwatch.settings import DEFAULT_REGISTRY_DIR, load_settings
@@ -151,6 +153,7 @@ def run(article_count: int = DEFAULT_ARTICLES, corpora: Path = DEFAULT_CORPORA) 
                 data_dir=root / "data",
                 registry_dir=registry_dir,
                 crawl_local_proxy_url=server.proxy_url,
+                analyse_workers=workers,
             )
             store = SqliteStore(root / "store.sqlite3")
             store.setup()
@@ -168,6 +171,7 @@ def run(article_count: int = DEFAULT_ARTICLES, corpora: Path = DEFAULT_CORPORA) 
         "date": time.strftime("%Y-%m-%d"),
         "store": "sqlite",
         "pages_served": article_count,
+        "analyse_workers": workers,
         "outlets": len(web.outlets),
         "crawled": report.total("crawled"),
         "analysed": report.total("analysed"),
@@ -182,8 +186,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=DEFAULT_ARTICLES)
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--workers", type=int, default=1, help="analysis worker processes (analyse_workers)")
     args = parser.parse_args()
-    print(json.dumps(run(args.articles, args.corpora), indent=2, ensure_ascii=False))
+    print(json.dumps(run(args.articles, args.corpora, args.workers), indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

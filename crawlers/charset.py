@@ -117,6 +117,12 @@ def utf8_with_few_stray_bytes(body: bytes) -> tuple[str, int] | None:
 def decode_html(body: bytes, content_type: str | None, scripts: tuple[str, ...]) -> DecodedHtml:
     """Decode page bytes for a source writing in ``scripts``; never raises on bad bytes."""
     declared = declared_charset(content_type, body)
+    if declared in (None, "utf-8"):
+        utf8 = _try(body, "utf-8")
+        # Bytes that decode strictly as UTF-8 are UTF-8 (legacy regional text almost never forms valid
+        # sequences), so the other codecs are compared only when the result still reads as mojibake.
+        if utf8 is not None and plausibility(utf8, scripts) >= 0:
+            return DecodedHtml(utf8, "utf-8", "declared", declared)
     if declared in (None, "utf-8") and _try(body, "utf-8") is None:
         repaired = utf8_with_few_stray_bytes(body)
         if repaired is not None:

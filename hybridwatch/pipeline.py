@@ -18,6 +18,7 @@ not confirm wait in the outbox (``hybridwatch.outbox``), which each index run dr
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -119,6 +120,9 @@ def crawl_group(
 
 
 _analysers: dict[tuple[Any, ...], Any] = {}
+#: Held while an analyser is built or warmed up, so that a caller waits for a build already under way
+#: (see ``warm_analyser_in_background``) instead of loading the models a second time.
+_analysers_lock = threading.RLock()
 
 
 def analyser_for(settings: Settings) -> Any:
@@ -134,11 +138,31 @@ def analyser_for(settings: Settings) -> Any:
         settings.flag_threshold,
         settings.unregistered_actors,
     )
-    if key not in _analysers:
-        from nlp.pipeline import batch_analyser_from_settings
+    with _analysers_lock:
+        if key not in _analysers:
+            from nlp.pipeline import batch_analyser_from_settings
 
-        _analysers[key] = batch_analyser_from_settings(settings)
-    return _analysers[key]
+            _analysers[key] = batch_analyser_from_settings(settings)
+        return _analysers[key]
+
+
+def warm_analyser_in_background(settings: Settings) -> threading.Thread:
+    """Build and warm up the analyser in a thread, while the caller crawls in a subprocess.
+
+    Loading the models takes about ten seconds and the crawl mostly waits on its subprocess, so the two
+    overlap. A failure here is only logged: the caller's own ``analyser_for`` raises it again.
+    """
+
+    def warm() -> None:
+        try:
+            with _analysers_lock:
+                analyser_for(settings).warm_up()
+        except Exception as exc:  # the caller's analyser_for reports it
+            log.warning("warming the analyser up failed: %s: %s", type(exc).__name__, exc)
+
+    thread = threading.Thread(target=warm, name="hybridwatch-warm-analyser", daemon=True)
+    thread.start()
+    return thread
 
 
 def analyse_raw_batch(raw_batch: Path, settings: Settings) -> dict[str, Any]:
@@ -431,6 +455,8 @@ def run_cycle(
             resumed = {"group": raw.parent.name, "resumed_run": raw.parent.parent.name}
             resumed["error"] = f"{type(exc).__name__}: {exc}"
         report.groups.append(resumed)
+    if group_keys:
+        warm_analyser_in_background(settings)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / CYCLE_MARKER).write_text(
         json.dumps({"run_id": run_id, "started_at": utc_now().isoformat(), "groups": list(group_keys)}),

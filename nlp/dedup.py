@@ -11,7 +11,8 @@ A cluster published by at least ``COORDINATION_MIN_OUTLETS`` distinct outlets (o
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from functools import lru_cache
+from typing import Any, Final
 
 from nlp.translit import fold_for_search
 
@@ -82,17 +83,32 @@ def _find(parent: list[int], i: int) -> int:
     return i
 
 
+@lru_cache(maxsize=1)
+def _lsh_parameters() -> tuple[tuple[int, int], Any, str]:
+    """LSH bands and rows for CANDIDATE_JACCARD, and the MinHash permutations (seed 1), computed once.
+
+    datasketch integrates false-positive and false-negative curves for every new index (about 60 ms) and
+    draws the permutations for every new MinHash (about 0.4 ms); both depend only on the constants.
+    """
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+    template = MinHash(num_perm=NUM_PERM)
+    return (lsh.b, lsh.r), template.permutations, template.scheme
+
+
 def cluster_items(items: Sequence[DedupInput]) -> list[Cluster]:
     """Group items into near-duplicate clusters; every item is in exactly one (often of size 1)."""
     from datasketch import MinHash, MinHashLSH
 
-    lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+    bands_rows, permutations, scheme = _lsh_parameters()
+    lsh = MinHashLSH(num_perm=NUM_PERM, params=bands_rows)
     shingle_sets: list[set[str]] = []
     parent = list(range(len(items)))
     for index, item in enumerate(items):
         item_shingles = shingles(item.text)
         shingle_sets.append(item_shingles)
-        minhash = MinHash(num_perm=NUM_PERM)
+        minhash = MinHash(num_perm=NUM_PERM, permutations=permutations, scheme=scheme)
         minhash.update_batch(s.encode("utf-8") for s in item_shingles)
         for other in lsh.query(minhash):
             other_index = int(other)

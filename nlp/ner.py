@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from hybridwatch.errors import ConfigError
+from nlp import ner_features
 from nlp.translit import has_cyrillic, to_latin
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def load_ner(path: Path = DEFAULT_NER_PATH) -> NerModel:
         raise ConfigError(f"{path}: no named-entity model here (meta.json missing); {hint}")
     import spacy
 
+    ner_features.register()
     try:
         nlp = spacy.load(path, exclude=[])
     except (OSError, ValueError, KeyError, TypeError) as exc:

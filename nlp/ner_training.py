@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from hybridwatch.errors import BatchFormatError, ConfigError
 from hybridwatch.schema import utc_now
+from nlp import ner_features
 from nlp.translit import to_cyrillic
 
 log = logging.getLogger(__name__)
@@ -420,8 +421,18 @@ class TrainingOptions:
     #: Hash-embedding rows for NORM, PREFIX, SUFFIX, SHAPE; width x sum(rows) x 4 bytes is most of the size.
     rows: tuple[int, int, int, int] = (8000, 2000, 4000, 1000)
     dropout: float = 0.15
+    #: NORM as the lemma and PREFIX as a five-letter stem (``nlp.ner_features``) instead of spaCy's defaults.
+    stem_features: bool = False
     batch_start: float = 8.0
     batch_stop: float = 64.0
+
+
+def blank_config(options: TrainingOptions) -> dict[str, Any]:
+    """Overrides of the blank pipeline's config: the lexical-feature callback when stems are used."""
+    if not options.stem_features:
+        return {}
+    ner_features.register()
+    return {"nlp": {"after_creation": {"@callbacks": ner_features.STEM_FEATURES}}}
 
 
 def ner_config(options: TrainingOptions) -> dict[str, Any]:
@@ -505,7 +516,7 @@ def train_ner(root: Path, out_dir: Path, options: TrainingOptions = TrainingOpti
     data = load_training_data(root, options.limit)
     log.info("training data: %s", data.counts)
     fix_random_seed(options.seed)
-    nlp = spacy.blank(MODEL_LANG)
+    nlp = spacy.blank(MODEL_LANG, config=blank_config(options))
     build_tokenizer_rules(nlp)
     ner = nlp.add_pipe("ner", config=ner_config(options))
     for label in LABELS:

@@ -40,6 +40,7 @@ def _worker_main(conn: Connection, settings: Any) -> None:
 
     try:
         analyser = analyser_from_settings(settings)
+        analyser.warm_up()
         conn.send(("ready", analyser.versions()))
     except Exception:  # the parent reports it
         conn.send(("error", traceback.format_exc()))
@@ -110,6 +111,9 @@ class ParallelAnalyser:
 
     def versions(self) -> dict[str, str]:
         return dict(self._versions)
+
+    def warm_up(self) -> None:
+        """Nothing to do: each worker warmed up before it reported ready."""
 
     def analyse(self, items: Iterable[RawItem | Mapping[str, Any]]) -> list[AnalysedItem]:
         base, _, texts = prepare_items(items, self.sources)

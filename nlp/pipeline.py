@@ -38,6 +38,15 @@ ANALYSIS_FIELDS: Final = (
 )  # fmt: skip
 
 
+#: Short texts in each script and language family, analysed by ``Analyser.warm_up``.
+WARM_UP_ITEMS: Final[tuple[dict[str, Any], ...]] = (
+    {"text": "Predsjednik Vučić i ministar Radman razgovarali su u Bruxellesu o NATO-u i EU."},
+    {"text": "Председник Вучић разговарао је у Београду са амбасадором Русије."},
+    {"text": "Премиерот Мицкоски се сретна со претседателката Сиљановска Давкова во Скопје."},
+    {"text": "Kryeministri Kurti u takua me presidenten Osmani në Prishtinë."},
+)
+
+
 @dataclass
 class Analyser:
     """Everything analysis needs, loaded once."""
@@ -63,6 +72,14 @@ class Analyser:
         if self.actor_finder is not None and self.actor_finder.version != "off":
             versions["unregistered_actors"] = self.actor_finder.version
         return versions
+
+    def warm_up(self) -> None:
+        """Load what the first batch would otherwise load (dictionaries, language models, the named-entity
+        model, the exemplar embeddings), so that a caller can do it while it waits for something else."""
+        self.analyse(WARM_UP_ITEMS)
+        if self.narratives.encoder is not None:
+            self.narratives.exemplar_embeddings()
+            self.narratives.embed_leads([WARM_UP_ITEMS[0]["text"]])
 
     def analyse(self, items: Iterable[RawItem | Mapping[str, Any]]) -> list[AnalysedItem]:
         """Analyse a batch; near-duplicates are clustered within it and share one embedding."""
