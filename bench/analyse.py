@@ -156,7 +156,7 @@ def run(
     started = time.perf_counter()
     analyser = batch_analyser_from_settings(settings)
     try:
-        analyser.analyse([{"text": "Загревање модела. Warm-up of the models, Vučić i NATO."}])
+        analyser.warm_up()
         load_s = round(time.perf_counter() - started, 1)
         return _measure(analyser, settings, article_items, post_items, corpora, load_s, batch_items)
     finally:

@@ -86,7 +86,7 @@ def run(
 
     settings = load_settings()
     analyser = analyser_from_settings(settings)
-    analyser.analyse([{"text": "Загревање модела. Warm-up of the models, Vučić i NATO."}])
+    analyser.warm_up()
     marks = sorted({max(1, round(count * share)) for share in CHECKPOINTS})
     checkpoints: list[dict[str, Any]] = []
     batch: list[dict] = []

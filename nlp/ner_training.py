@@ -422,7 +422,7 @@ class TrainingOptions:
     rows: tuple[int, int, int, int] = (8000, 2000, 4000, 1000)
     dropout: float = 0.15
     #: NORM as the lemma and PREFIX as a five-letter stem (``nlp.ner_features``) instead of spaCy's defaults.
-    stem_features: bool = False
+    stem_features: bool = True
     batch_start: float = 8.0
     batch_stop: float = 64.0
 
@@ -688,11 +688,18 @@ def write_model_card(
         f'`spacy.blank("{MODEL_LANG}")` tokeniser (plus: a full stop after a capital is split off, the',
         "one-letter abbreviations such as `u.` removed); a transition-based `ner` on `spacy.Tok2Vec.v2`:",
         f"MultiHashEmbed (NORM, PREFIX, SUFFIX, SHAPE; rows {options['rows']}; width {options['width']}),",
+        *(
+            ["with NORM as the simplemma lemma and PREFIX as the first five letters (`nlp.ner_features`),"]
+            if options.get("stem_features")
+            else []
+        ),
         f"MaxoutWindowEncoder (depth {options['depth']}, window {options['window']}), parser hidden width "
         f"{options['hidden_width']}; no word vectors.",
         f"Seed {options['seed']}, dropout {options['dropout']}; best of {len(summary['epochs'])} epochs: "
-        f"epoch {summary['best_epoch']} (dev F1 {summary['best_dev_f1']}), {summary['minutes']} minutes on",
-        "2 CPU cores. Dev F1 per epoch: " + ", ".join(str(e["dev_f1"]) for e in summary["epochs"]) + ".",
+        f"epoch {summary['best_epoch']} (dev F1 {summary['best_dev_f1']}), {summary['minutes']} minutes of",
+        "wall-clock time on a 2-core machine. Dev F1 per epoch: "
+        + ", ".join(str(e["dev_f1"]) for e in summary["epochs"])
+        + ".",
         "",
         "## Scores on held-out test splits",
         "",

@@ -10,6 +10,7 @@ from hybridwatch.cli import main
 from hybridwatch.errors import BatchFormatError, ConfigError
 from nlp.ner import LatinView, NamedEntity, load_ner
 from nlp.ner_eval import evaluate_ner, measure_throughput, score_spans
+from nlp.ner_features import lemma_norm, stem_prefix
 from nlp.ner_training import (
     DEV_FILES,
     TEST_FILES,
@@ -244,6 +245,14 @@ def test_scores_count_exact_span_and_label_only():
     assert scores["micro"]["recall"] == pytest.approx(1 / 3, abs=1e-4)
 
 
+def test_case_forms_of_a_name_share_the_lemma_and_stem_features():
+    forms = ["Vučić", "Vučića", "Vučiću", "Vučićem"]
+    assert {stem_prefix(form) for form in forms} == {"vučić"}
+    assert lemma_norm("Aleksandra") == lemma_norm("Aleksandar") == "aleksandar"
+    assert lemma_norm("posetio") != "posetio"  # a verb form becomes its infinitive
+    assert lemma_norm("2024.") == "2024."  # no letters: only lower-cased
+
+
 # --- training on a tiny slice ----------------------------------------------------------------------
 
 _TINY_IOB2 = [
@@ -297,6 +306,9 @@ def test_training_on_a_tiny_slice_writes_a_loadable_model_with_its_card(tmp_path
     trained = load_ner(out)
     entities = trained.entities("Aleksandar Vučić je posetio Beograd.")
     assert all(e.label in {"PER", "ORG", "LOC", "MISC"} for e in entities)
+    # The saved config installs the lemma and stem features again when the model is loaded.
+    word = trained._nlp.vocab["Aleksandra"]
+    assert (word.norm_, word.prefix_) == ("aleksandar", "aleks")
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "CC BY-SA 4.0" in card
     assert "uner-hr-test" in card
