@@ -61,7 +61,7 @@ bench-peer: env bench-peer-env
 	$(VENV)/bin/python -m bench.peer
 
 bench-pipeline: env
-	$(VENV)/bin/python -m bench.pipeline
+	$(VENV)/bin/python -m bench.pipeline --workers $$(nproc)
 
 bench-scaling: env
 	$(VENV)/bin/python -m bench.scaling --items $(or $(ITEMS),50000)

@@ -36,13 +36,17 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 BENCHMARKS: Final[dict[str, tuple[list[str], list[str]]]] = {
     "extraction": ([], []),
     "index": (["--items", "10000"], ["--items", "2000"]),
-    # One analysis process per core (``analyse_workers``), as a deployment sized by the README does.
+    # One analysis process per core (``analyse_workers``), as a deployment sized by the README does;
+    # the pipeline benchmark likewise.
     "analyse": (
         ["--articles", "1000", "--posts", "5000", "--workers", str(max(os.cpu_count() or 1, 1))],
         ["--articles", "100", "--posts", "500", "--workers", str(max(os.cpu_count() or 1, 1))],
     ),
     "peer": (["--pages-per-round", "40", "--rounds", "5"], ["--pages-per-round", "10", "--rounds", "2"]),
-    "pipeline": (["--articles", "1000"], ["--articles", "100"]),
+    "pipeline": (
+        ["--articles", "1000", "--workers", str(max(os.cpu_count() or 1, 1))],
+        ["--articles", "100", "--workers", str(max(os.cpu_count() or 1, 1))],
+    ),
     "scaling": (["--items", "50000"], ["--items", "1000"]),
 }
 #: Packages whose versions shape the figures.
