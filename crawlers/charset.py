@@ -123,8 +123,7 @@ def decode_html(body: bytes, content_type: str | None, scripts: tuple[str, ...])
         # sequences), so the other codecs are compared only when the result still reads as mojibake.
         if utf8 is not None and plausibility(utf8, scripts) >= 0:
             return DecodedHtml(utf8, "utf-8", "declared", declared)
-    if declared in (None, "utf-8") and _try(body, "utf-8") is None:
-        repaired = utf8_with_few_stray_bytes(body)
+        repaired = utf8_with_few_stray_bytes(body) if utf8 is None else None
         if repaired is not None:
             return DecodedHtml(repaired[0], "utf-8", "repaired", declared, stray_bytes=repaired[1])
     candidates: dict[str, float] = {}

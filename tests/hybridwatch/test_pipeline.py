@@ -136,3 +136,29 @@ def test_hybridwatch_run_is_one_cycle_per_group_and_a_rerun_adds_nothing(tmp_pat
     assert second.exit_code == 0 and "HR-news: 0 crawled" in second.output
     store = SqliteStore(tmp_path / "data" / "hybridwatch.sqlite3")
     assert sorted(i.canonical_url for i in store.scan()) == sorted(a.url for a in planted)
+
+
+def test_the_analyser_is_built_once_when_a_cycle_asks_for_it_while_it_warms_up(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``run_cycle`` warms the analyser in a thread during the crawl; the cycle then waits for that build."""
+    import nlp.pipeline
+    from hybridwatch import pipeline
+
+    built: list[Settings] = []
+    real_build = nlp.pipeline.batch_analyser_from_settings
+
+    def counting_build(given: Settings):  # type: ignore[no-untyped-def]
+        built.append(given)
+        return real_build(given)
+
+    monkeypatch.setattr(nlp.pipeline, "batch_analyser_from_settings", counting_build)
+    monkeypatch.setattr(pipeline, "_analysers", {})
+    thread = pipeline.warm_analyser_in_background(settings)
+    analyser = pipeline.analyser_for(settings)
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    assert len(built) == 1
+    assert pipeline.analyser_for(settings) is analyser
+    # The warm-up ran on that analyser: the exemplar embeddings it loads lazily are there.
+    assert analyser.narratives._exemplar_matrix is not None
