@@ -14,6 +14,7 @@ configured time zone). Cyrillic and diacritics pass through untouched.
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Final
@@ -158,12 +159,15 @@ def extract_article(html: str, url: str, *, selector: str | None, tz: tzinfo) ->
     """Extract an article page; ``text`` is empty when no extractor found prose."""
     page = Selector(text=html)
     text, method = "", "paragraphs"
-    attempts: list[tuple[str, str]] = []
+    # Each extractor runs only when the ones before it found no prose: trafilatura costs several times
+    # the rest of the page's extraction, and an outlet's selector makes it unnecessary.
+    attempts: list[tuple[str, Callable[[], str]]] = []
     if selector:
-        attempts.append(("selector", text_by_selector(page, selector)))
-    attempts.append(("trafilatura", text_by_trafilatura(html, url)))
-    attempts.append(("paragraphs", text_by_paragraphs(page)))
-    for name, candidate in attempts:
+        attempts.append(("selector", lambda: text_by_selector(page, selector)))
+    attempts.append(("trafilatura", lambda: text_by_trafilatura(html, url)))
+    attempts.append(("paragraphs", lambda: text_by_paragraphs(page)))
+    for name, extractor in attempts:
+        candidate = extractor()
         if len(candidate) >= MIN_TEXT_CHARS:
             text, method = candidate, name
             break

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from crawlers.extract import extract_article
 from crawlers.fixture_web import BROADCASTER_SELECTOR, load_fixture_web, render_article
 
@@ -31,6 +33,21 @@ def test_the_outlet_selector_wins_when_given() -> None:
     )
     assert extracted.method == "selector"
     assert extracted.text == article.text
+
+
+def test_later_extractors_do_not_run_once_the_selector_found_prose(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawlers.extract
+
+    calls: list[str] = []
+    monkeypatch.setattr(crawlers.extract, "text_by_trafilatura", lambda html, url: calls.append(url) or "")
+    web = load_fixture_web()
+    article = web.article("vucic-sastanak-brisel")
+    html = render_article(web, article)
+    assert extract_article(html, article.url, selector=BROADCASTER_SELECTOR, tz=TZ).method == "selector"
+    assert calls == []
+    # Without prose from the selector, trafilatura is asked next.
+    extract_article(html, article.url, selector="div.nema-ovoga p", tz=TZ)
+    assert calls == [article.url]
 
 
 def test_the_paragraph_baseline_catches_what_trafilatura_misses() -> None:
