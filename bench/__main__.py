@@ -13,7 +13,8 @@ for another; its full JSON is kept under ``details``. The headline keys are:
   ``index_docs_per_s_es_cold``; without a server the keys are absent and ``index_es_skipped`` says why);
 - ``pipeline_s_per_1k``: crawl + analyse + index of a generated 1,000-page outlet, per 1,000 items;
 - ``peer_mediacloud_pages_per_s`` / ``ratio_ours_full_vs_peer``: Media Cloud's pipeline side by side
-  (``ratio_ours_without_ner_vs_peer``: the same less the named-entity model's time);
+  (``ratio_ours_without_ner_vs_peer``: the same less the named-entity model's time;
+  ``ratio_ours_generic_extraction_vs_peer``: as if no outlet had an ``article_selector``);
 - ``scaling``: docs/s and memory at 10k, 25k and 50k analysed items.
 
 ``--quick`` shrinks every size (for a look in a couple of minutes; not for reporting). The whole run
@@ -138,6 +139,7 @@ def headline(details: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "peer_mediacloud_pages_per_s",
         "ratio_ours_full_vs_peer",
         "ratio_ours_without_ner_vs_peer",
+        "ratio_ours_generic_extraction_vs_peer",
         "peer_skipped",
     ):
         if key in peer:
