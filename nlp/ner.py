@@ -1,10 +1,11 @@
 """Named entities (PER, ORG, LOC, MISC) in Serbian, Croatian, Bosnian and Montenegrin text, either script.
 
 The model (``nlp/models/ner-bcms/``, trained by ``nlp.ner_training``; see its ``MODEL_CARD.md``) is a
-spaCy pipeline with one ``ner`` component. A text with Cyrillic letters is read in a Latin view (one
-transliterated letter or digraph per Cyrillic letter) and the spans are mapped back, so offsets always
-refer to the text as given: the model scores clearly higher on Latin than on Cyrillic copies of the same
-sentences (see the model card), although it was trained on both.
+spaCy pipeline with one ``ner`` component, plus the word-vector table it reads (``nlp.word_vectors``).
+A text with Cyrillic letters is read in a Latin view (one transliterated letter or digraph per Cyrillic
+letter) and the spans are mapped back, so offsets always refer to the text as given: the model scores
+clearly higher on Latin than on Cyrillic copies of the same sentences (see the model card), although it
+was trained on both.
 """
 
 import bisect
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from hybridwatch.errors import ConfigError
-from nlp import ner_features
+from nlp import ner_features, word_vectors
 from nlp.translit import has_cyrillic, to_latin
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,16 @@ def load_ner(path: Path = DEFAULT_NER_PATH) -> NerModel:
         nlp = spacy.load(path, exclude=[])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: the named-entity model cannot be loaded ({exc}); {hint}") from None
+    table_path = path / word_vectors.TABLE_FILE
+    if table_path.is_file():
+        try:
+            word_vectors.install(nlp, word_vectors.WordTable.load(table_path))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"{table_path}: the word-vector table cannot be read ({exc}); {hint}") from None
+    elif _reads_static_vectors(nlp):
+        raise ConfigError(
+            f"{path}: the model reads word vectors but {word_vectors.TABLE_FILE} is missing; {hint}"
+        )
     if nlp.pipe_names != ["ner"]:
         raise ConfigError(f"{path}: expected a pipeline with one 'ner' component, found {nlp.pipe_names}")
     labels = set(nlp.get_pipe("ner").labels)
@@ -120,3 +131,10 @@ def load_ner(path: Path = DEFAULT_NER_PATH) -> NerModel:
     version = f"{nlp.meta.get('name', 'ner')}-{nlp.meta.get('version', '0')}"
     log.info("loaded named-entity model %s from %s", version, path)
     return NerModel(nlp, version)
+
+
+def _reads_static_vectors(nlp: Any) -> bool:
+    embed = (
+        nlp.config.get("components", {}).get("ner", {}).get("model", {}).get("tok2vec", {}).get("embed", {})
+    )
+    return bool(embed.get("include_static_vectors"))

@@ -309,6 +309,16 @@ def test_training_on_a_tiny_slice_writes_a_loadable_model_with_its_card(tmp_path
     # The saved config installs the lemma and stem features again when the model is loaded.
     word = trained._nlp.vocab["Aleksandra"]
     assert (word.norm_, word.prefix_) == ("aleksandar", "aleks")
+    # The word vectors ship as the 8-bit table, not as spaCy's float32 files, and are installed on load.
+    assert (out / "word-vectors.npz").is_file() and not (out / "vocab" / "vectors").exists()
+    vocab = trained._nlp.vocab
+    # Forms seen at least three times (the sentences repeat across the tiny files); Latin keys only.
+    assert vocab.has_vector("je") and not vocab.has_vector("Vučić") and not vocab.has_vector("је")
+    assert report["training"]["word_vectors"]["forms"] == vocab.vectors.n_keys > 0
+    # Without its table the model cannot run: a clear error, not a crash at the first text.
+    (out / "word-vectors.npz").unlink()
+    with pytest.raises(ConfigError, match=r"word-vectors\.npz is missing"):
+        load_ner(out)
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "CC BY-SA 4.0" in card
     assert "uner-hr-test" in card
