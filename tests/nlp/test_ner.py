@@ -300,7 +300,11 @@ def test_training_on_a_tiny_slice_writes_a_loadable_model_with_its_card(tmp_path
     assert [e["epoch"] for e in report["training"]["epochs"]] == [1, 2]
     # 3 UNER or 2 CoNLL-U sentences per file; the Serbian files (UNER sr, ReLDI sr) doubled in Cyrillic.
     assert report["training"]["data"]["train-with-cyrillic-copies"] == 2 * 3 + 3 + 2 + 2 * 2 + 2
-    assert set(report["test"]["splits"]) == {f.name for f in TEST_FILES} | {"uner-sr-test-cyrillic"}
+    assert set(report["test"]["splits"]) == {f.name for f in TEST_FILES} | {
+        "uner-sr-test-cyrillic",
+        "hr500k-test-news",  # the SETimes sentence of the sample, not the tweet
+    }
+    assert report["test"]["splits"]["hr500k-test-news"]["sentences"] == 1
     strings = json.loads((out / "vocab" / "strings.json").read_text(encoding="utf-8"))
     assert set(strings) <= {"PER", "ORG", "LOC", "MISC"}  # the training strings are not shipped
     trained = load_ner(out)
