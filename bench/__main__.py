@@ -18,7 +18,7 @@ for another; its full JSON is kept under ``details``. The headline keys are:
 - ``scaling``: docs/s and memory at 10k, 25k and 50k analysed items.
 
 ``--quick`` shrinks every size (for a look in a couple of minutes; not for reporting). The whole run
-takes about half an hour on a 2-core machine, most of it the scaling run.
+takes about 15 minutes on a 2-core machine, most of it the scaling run.
 """
 
 import argparse
