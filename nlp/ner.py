@@ -10,6 +10,7 @@ was trained on both.
 
 import bisect
 import logging
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,7 +118,7 @@ def load_ner(path: Path = DEFAULT_NER_PATH) -> NerModel:
     if table_path.is_file():
         try:
             word_vectors.install(nlp, word_vectors.WordTable.load(table_path))
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ConfigError(f"{table_path}: the word-vector table cannot be read ({exc}); {hint}") from None
     elif _reads_static_vectors(nlp):
         raise ConfigError(

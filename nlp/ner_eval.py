@@ -123,9 +123,10 @@ def evaluate_ner(model: NerModel, root: Path) -> dict[str, Any]:
             continue
         sentences = read_corpus_file(root, corpus)
         splits[corpus.name] = evaluate_sentences(model, sentences)
-        news = [s for s in sentences if s.sent_id.startswith(NEWS_SENTENCE_IDS)]
-        if corpus.name.startswith("hr500k") and news:
-            splits[f"{corpus.name}-news"] = evaluate_sentences(model, news)
+        if corpus.name.startswith("hr500k"):
+            news = [s for s in sentences if s.sent_id.startswith(NEWS_SENTENCE_IDS)]
+            if news:
+                splits[f"{corpus.name}-news"] = evaluate_sentences(model, news)
         if corpus.is_iob2 and corpus.lang == "sr":
             cyrillic = [to_cyrillic_sentence(s) for s in sentences]
             splits[f"{corpus.name}-cyrillic"] = evaluate_sentences(model, cyrillic)

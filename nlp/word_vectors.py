@@ -42,8 +42,6 @@ PCA_SAMPLE: Final = 20_000
 #: From three occurrences on, 70 % of the training entity words have a vector, against 73 / 65 / 52 % in
 #: the UNER sr / UNER hr / hr500k test splits (and the test scores were higher than with two).
 MIN_COUNT: Final = 3
-#: DSLCC (``dslcc-v2/test-gold.txt``, language-identification data, not an NER split) labels kept.
-DSLCC_BCMS: Final = frozenset({"bs", "hr", "sr", "me"})
 
 
 @dataclass(frozen=True)
@@ -55,14 +53,12 @@ class WordTable:
 
     def save(self, path: Path) -> None:
         """Write the table as 8-bit integers with a scale per row (compressed npz)."""
-        scales = np.abs(self.vectors).max(axis=1) / 127.0
-        scales[scales == 0] = 1.0
-        quantised = np.round(self.vectors / scales[:, None]).astype(np.int8)
+        quantised, scales = _to_int8(self.vectors)
         np.savez_compressed(
             path,
             words=np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8),
             quantised=quantised,
-            scales=scales.astype(np.float32),
+            scales=scales,
         )
 
     @classmethod
@@ -77,9 +73,15 @@ class WordTable:
 
     def quantised(self) -> "WordTable":
         """The table as it reads back after :meth:`save` (train on exactly what ships)."""
-        scales = np.abs(self.vectors).max(axis=1) / 127.0
-        scales[scales == 0] = 1.0
-        return WordTable(self.words, np.round(self.vectors / scales[:, None]) * scales[:, None])
+        quantised, scales = _to_int8(self.vectors)
+        return WordTable(self.words, quantised.astype(np.float32) * scales[:, None])
+
+
+def _to_int8(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as 8-bit integers and the float32 scale of each row (its largest magnitude maps to 127)."""
+    scales = (np.abs(vectors).max(axis=1) / 127.0).astype(np.float32)
+    scales[scales == 0] = 1.0
+    return np.round(vectors / scales[:, None]).astype(np.int8), scales
 
 
 def word_forms(
@@ -94,17 +96,12 @@ def word_forms(
 
 
 def dslcc_bcms_texts(root: Path) -> list[str]:
-    """The Bosnian, Croatian, Serbian and Montenegrin sentences of DSLCC (empty when it is absent)."""
+    """The Bosnian, Croatian and Serbian sentences of DSLCC set A (language-identification data, not an
+    NER split); empty when the file is absent."""
+    from nlp.variety import read_dslcc
+
     path = root / "dslcc-v2" / "test-gold.txt"
-    if not path.is_file():
-        return []
-    texts = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            text, _, label = line.rstrip("\n").rpartition("\t")
-            if label in DSLCC_BCMS and text:
-                texts.append(text)
-    return texts
+    return read_dslcc(path)[0] if path.is_file() else []
 
 
 def _embed_chunk(words: list[str]) -> np.ndarray:
@@ -117,9 +114,8 @@ def _embed_chunk(words: list[str]) -> np.ndarray:
 
 
 def embed_words(words: Sequence[str], processes: int = 1) -> np.ndarray:
-    """Encoder embeddings of each word on its own (``processes`` encoders side by side)."""
-    if not words:
-        return np.zeros((0, 384), dtype=np.float32)
+    """Encoder embeddings of each word on its own (``processes`` encoders side by side); ``words`` is
+    not empty."""
     started = time.monotonic()
     processes = max(1, min(processes, len(words) // EMBED_BATCH + 1))
     chunks = [list(words[i::processes]) for i in range(processes)]
@@ -159,6 +155,8 @@ def build_word_table(
 ) -> WordTable:
     """Embed the word forms of ``texts`` (:func:`word_forms`) and reduce them to a :class:`WordTable`."""
     words = word_forms(texts, tokenize, min_count)
+    if not words:
+        raise ValueError(f"no word form occurs {min_count} times in the texts: nothing to embed")
     return WordTable(tuple(words), reduce(embed_words(words, processes))).quantised()
 
 

@@ -319,7 +319,10 @@ def test_training_on_a_tiny_slice_writes_a_loadable_model_with_its_card(tmp_path
     # Forms seen at least three times (the sentences repeat across the tiny files); Latin keys only.
     assert vocab.has_vector("je") and not vocab.has_vector("Vučić") and not vocab.has_vector("је")
     assert report["training"]["word_vectors"]["forms"] == vocab.vectors.n_keys > 0
-    # Without its table the model cannot run: a clear error, not a crash at the first text.
+    # A damaged or missing table is a clear error, not a crash at the first text.
+    (out / "word-vectors.npz").write_bytes(b"PK\x03\x04 not a whole archive")
+    with pytest.raises(ConfigError, match="word-vector table cannot be read"):
+        load_ner(out)
     (out / "word-vectors.npz").unlink()
     with pytest.raises(ConfigError, match=r"word-vectors\.npz is missing"):
         load_ner(out)

@@ -16,6 +16,11 @@ def test_word_forms_are_distinct_words_most_frequent_first():
     assert word_forms(texts, str.split) == ["je"]
 
 
+def test_a_table_needs_at_least_one_form():
+    with pytest.raises(ValueError, match="nothing to embed"):
+        build_word_table(["samo jednom"], str.split)
+
+
 def test_the_encoder_puts_case_forms_of_a_name_together():
     table = build_word_table(
         ["Zagreb Zagrebu Zagreba Beograd Beogradu ministarstvo ministarstva kuća rekao je i u na"],
@@ -60,7 +65,7 @@ def test_dslcc_gives_only_the_bcms_sentences(tmp_path):
     folder = tmp_path / "dslcc-v2"
     folder.mkdir()
     (folder / "test-gold.txt").write_text(
-        "Jedna rečenica.\tsr\nЕдна реченица.\tmk\nJedna věta.\tcz\n", "utf-8"
+        "Jedna rečenica.\tsr\nЕдна реченица.\tmk\nJedna věta.\tcz\nDruga rečenica.\tbs\n", "utf-8"
     )
-    assert dslcc_bcms_texts(tmp_path) == ["Jedna rečenica."]
+    assert dslcc_bcms_texts(tmp_path) == ["Jedna rečenica.", "Druga rečenica."]
     assert dslcc_bcms_texts(tmp_path / "absent") == []
