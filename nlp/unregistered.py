@@ -101,6 +101,27 @@ NON_ACTOR_LEMMAS: Final = frozenset(
     konferencija samit festival izbor izbori referendum pakt investicija depopulacija vakcinacija vakcina
     trg ulica aneks rafal tenk avion lovac""".split()
 )
+#: Acronyms that a model may label ORG and that are never actors: currencies and economic measures.
+NON_ACTOR_ACRONYMS: Final = frozenset(
+    {"KM", "BAM", "EUR", "USD", "RSD", "HRK", "MKD", "CHF", "GBP", "BDP", "PDV"}
+)
+#: Titles and offices a model takes into a person's name ("Gradonačelnik Bihaća", "Ministar Petrović"),
+#: as folded dictionary lemmas; dropped from the front of a PER entity, so the name is what follows.
+TITLE_LEMMAS: Final = frozenset(
+    """predsjednik predsednik predsjednica predsednica potpredsjednik potpredsednik premijer premijerka
+    ministar ministarka gradonacelnik gradonacelnica nacelnik nacelnica direktor direktorica direktorka
+    ambasador ambasadorka veleposlanik portparol portparolka glasnogovornik glasnogovornica lider
+    liderka sef general pukovnik sudija sudac tuzilac tuzitelj profesor profesorica doktor dr prof
+    gospodin gospodja patrijarh episkop biskup nadbiskup mitropolit kancelar kancelarka sekretar
+    zamjenik zamenik poslanik zastupnik savjetnik savetnik""".split()
+)
+#: Organisation heads that are also given names ("Vlada Divac"): a PER entity starting with one stays PER.
+HEADS_THAT_ARE_GIVEN_NAMES: Final = frozenset({"vlada"})
+#: Endings only an adjective in an oblique case has (BCMS, folded): a one-word "organisation" with one is
+#: the adjective of a name the model cut short.
+_ADJECTIVE_ONLY_ENDINGS: Final = ("og", "oga", "omu", "oj", "ih", "im")
+#: Macedonian plural definite articles (folded): "Amerikancite" is "Amerikanci" + "-te".
+_MACEDONIAN_PLURAL_ARTICLES: Final = ("ite", "te")
 #: Prepositions of place (folded; BCMS and Macedonian): a "person" right after one is a place.
 PLACE_PREPOSITIONS: Final = frozenset({"u", "na", "iz", "do", "kod", "ka", "vo", "kon"})
 #: Places that news names as subjects ("Brisel traži", "Beograd odgovara") and a named-entity model
@@ -227,7 +248,8 @@ class ActorFinder:
             found = _without_overlaps(found)
             matches = self._without_namesakes(matches, found, lang)
             entries = self._registry_entries(matches)
-            entries.extend(_unregistered_entries(text, lang, matches, found, self.counts, self._people))
+            unregistered = _unregistered_entries(text, lang, matches, found, self.counts, self._people)
+            entries = self._with_registry_names(entries, unregistered)
             entries.sort(key=lambda m: (-m["count"], m["name"]))
             out.append(entries)
         log.debug("actor entity outcomes so far: %s", dict(self.counts))
@@ -244,6 +266,38 @@ class ActorFinder:
             _entry(actor_id, specs[actor_id].name, specs[actor_id].type, surfaces)
             for actor_id, surfaces in grouped.items()
         ]
+
+    def _with_registry_names(
+        self, registered: list[dict[str, Any]], unregistered: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Registry entries plus the unregistered ones, where an unregistered name in the nominative is a
+        registry alias ("Policinë e Kosovës" → "Policia e Kosovës"): an inflected form the registry lacks,
+        counted as that registry actor."""
+        by_id = {entry["id"]: entry for entry in registered}
+        out = list(registered)
+        for entry in unregistered:
+            actor_id = self._registry_actor_named(entry["name"])
+            if actor_id is None:
+                out.append(entry)
+                continue
+            self.counts["registry-actor-by-normalised-name"] += 1
+            target = by_id.get(actor_id)
+            if target is None:
+                spec = self.registry.specs[actor_id]  # type: ignore[union-attr]
+                target = by_id[actor_id] = _entry(actor_id, spec.name, spec.type, [])
+                out.append(target)
+            target["count"] += entry["count"]
+            target["mentions"] = list(dict.fromkeys([*target["mentions"], *entry["mentions"]]))
+        return out
+
+    def _registry_actor_named(self, name: str) -> str | None:
+        """The registry actor whose alias is the whole of ``name``, if any."""
+        if self.registry is None:
+            return None
+        matches = self.registry.find(name)
+        if len(matches) == 1 and matches[0].start == 0 and matches[0].end == len(name):
+            return matches[0].actor_id
+        return None
 
     def _without_namesakes(
         self, matches: Sequence[ActorMatch], entities: Sequence[EntityLike], lang: str
@@ -361,7 +415,7 @@ def _unregistered_entries(
 ) -> list[dict[str, Any]]:
     candidates = []
     for found in entities:
-        entity = _without_function_words(found)
+        entity = _as_organisation_if_headed(_without_titles(_without_function_words(found)))
         reason = _rejection(text, entity, registry, people)
         name = _normalised(entity, lang) if reason is None else ""
         if reason is None and entity.label == "ORG":
@@ -391,6 +445,8 @@ def _rejection(
         return "not-a-name"
     if any(fold_word(w) in VERB_WORDS for w in words):
         return "not-a-name"  # a clause, not a name: "Ministarstvo finansija kaže"
+    if any(_is_non_actor_word(w) for w in words) or (len(words) == 1 and words[0] in NON_ACTOR_ACRONYMS):
+        return "not-an-actor"  # a treaty, a weapon, a currency: "Aneksom 10", "Rafali", "KM"
     if entity.label == "PER" and not all(w[:1].isupper() or fold_word(w) in NAME_PARTICLES for w in words):
         return "not-a-name"
     if _is_place(words) or (entity.label == "PER" and _after_place_preposition(text, entity.start)):
@@ -424,12 +480,14 @@ def _organisation_rejection(text: str, entity: EntityLike, name: str) -> str | N
     """Why an ORG entity is not an organisation actor, judged on its normalised name, or None."""
     words = _WORD.findall(name)
     folded = [fold_word(w) for w in words]
-    if any(_lemma(w) in NON_ACTOR_LEMMAS for w in words):
+    if any(_is_non_actor_word(w) for w in words):
         return "not-an-actor"  # a treaty, a war, a law, an event: "Dejtonski sporazum", "Oluja"
     has_head = any(f in ORGANISATION_HEAD_WORDS for f in folded)
     if len(words) == 1:
         if has_head or _lemma(words[0]) in ORGANISATION_HEAD_WORDS:
             return "generic-organisation-word"  # "Vlada", "Komisija": which one?
+        if folded[0].endswith(_ADJECTIVE_ONLY_ENDINGS) and not words[0].isupper():
+            return "not-an-organisation"  # an adjective in an oblique case ("Infektivnoj" klinici)
         return None
     if not has_head and (words[-1][:1].islower() or _is_common_word(words[0])):
         # "Evropska komesarka", "Navijači Partizana", "Srpska odlučuje": a phrase, not an organisation
@@ -443,6 +501,16 @@ def _lemma(word: str) -> str:
     import simplemma
 
     return fold_word(simplemma.lemmatize(to_latin(word).lower(), lang="hbs"))
+
+
+@lru_cache(maxsize=50_000)
+def _is_non_actor_word(word: str) -> bool:
+    """Whether a word is a form of a ``NON_ACTOR_LEMMAS`` noun: by its dictionary lemma, or, for forms the
+    dictionary lacks ("Aneksom", "Rafali"), as the noun with a case ending."""
+    if _lemma(word) in NON_ACTOR_LEMMAS:
+        return True
+    folded = fold_word(word)
+    return any(_is_case_form(folded, lemma, bare_stem=False) for lemma in NON_ACTOR_LEMMAS if len(lemma) > 3)
 
 
 def _after_place_preposition(text: str, at: int) -> bool:
@@ -462,10 +530,46 @@ def _without_function_words(entity: EntityLike) -> EntityLike:
     return _Span(entity.text[words[0].start() : words[-1].end()], entity.label, start, end)
 
 
+def _without_titles(entity: EntityLike) -> EntityLike:
+    """A person entity without the titles in front of the name ("Gradonačelnik Bihaća" → "Bihaća",
+    "Ministar Petrović" → "Petrović"); an entity that is only titles stays as it is."""
+    if entity.label != "PER":
+        return entity
+    words = list(_WORD.finditer(entity.text))
+    first = next((i for i, w in enumerate(words) if not _is_title(w.group())), None)
+    if not first:
+        return entity
+    start = words[first].start()
+    return _Span(entity.text[start:], entity.label, entity.start + start, entity.end)
+
+
+def _is_title(word: str) -> bool:
+    return _lemma(word) in TITLE_LEMMAS or fold_word(word).rstrip(".") in TITLE_LEMMAS
+
+
+def _as_organisation_if_headed(entity: EntityLike) -> EntityLike:
+    """A "person" whose first word is an organisation's head ("Skupština Kantona Sarajevo") is an
+    organisation the model mislabelled."""
+    if entity.label != "PER":
+        return entity
+    first = _WORD.search(entity.text)
+    if first is None or not first.group()[:1].isupper():
+        return entity
+    lemma = _lemma(first.group())
+    if lemma in ORGANISATION_HEAD_WORDS and lemma not in HEADS_THAT_ARE_GIVEN_NAMES:
+        return _Span(entity.text, "ORG", entity.start, entity.end)
+    return entity
+
+
 def _is_place(words: Sequence[str]) -> bool:
-    """A place name, in any case (Beogradu, Crnoj Gori, Banja Luci, Zapadot) or a place acronym."""
+    """A place name, in any case (Beogradu, Crnoj Gori, Banja Luci, Zapadot), a place acronym, or places
+    joined by hyphens ("Kičevo-Ohrid")."""
     if len(words) == 1 and words[0].split("-", 1)[0] in PLACE_ACRONYMS:
         return True
+    if len(words) == 1 and "-" in words[0]:
+        parts = [fold_word(part) for part in words[0].split("-")]
+        if all(parts) and all(_is_folded_place((part,)) for part in parts):
+            return True
     return _is_folded_place(tuple(fold_word(w) for w in words))
 
 
@@ -486,9 +590,10 @@ def _place_words() -> dict[tuple[int, str], list[tuple[str, ...]]]:
     return dict(index)
 
 
-def _is_case_form(word: str, base: str) -> bool:
+def _is_case_form(word: str, base: str, bare_stem: bool = True) -> bool:
     """Whether a folded word is the folded base word with a case ending (k/g/h → c/z/s before -i,
-    fleeting a)."""
+    fleeting a). ``bare_stem=False`` does not take the stem alone ("ulic" of "ulica") as a case form:
+    folded, it is also the stem of surnames (Ulić)."""
     if word == base:
         return True
     stem = base[:-1] if base[-1] in "aeiou" else base
@@ -497,7 +602,8 @@ def _is_case_form(word: str, base: str) -> bool:
         stems.append(stem[:-1] + _PALATAL[stem[-1]])
     if base.endswith(("ac", "ec")):
         stems.append(base[:-2] + "c")  # the fleeting a: Kragujevac → Kragujevcu, Ukrajinac → Ukrajinca
-    return any(len(s) >= 3 and word.startswith(s) and word[len(s) :] in _PLACE_CASE_ENDINGS for s in stems)
+    endings = _PLACE_CASE_ENDINGS if bare_stem else _PLACE_CASE_ENDINGS - {""}
+    return any(len(s) >= 3 and word.startswith(s) and word[len(s) :] in endings for s in stems)
 
 
 @lru_cache(maxsize=20_000)
@@ -507,6 +613,11 @@ def _is_demonym(word: str) -> bool:
     folded = fold_word(word)
     if any(_is_case_form(folded, demonym) for demonym in DEMONYMS):
         return True
+    if has_cyrillic(word):  # Macedonian plural with its article: Американците, Србите
+        for ending in _MACEDONIAN_PLURAL_ARTICLES:
+            bare = folded[: -len(ending)]
+            if folded.endswith(ending) and any(_is_case_form(bare, demonym) for demonym in DEMONYMS):
+                return True
     lower = word.lower()
     lemmas = [simplemma.lemmatize(to_latin(lower), lang="hbs")]
     if has_cyrillic(lower):

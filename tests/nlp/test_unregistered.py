@@ -3,12 +3,13 @@ entity ruler the test builds) and the title rule, merged, typed, guarded and wir
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 import spacy
 
-from hybridwatch.config import ActorRegistry, NarrativeRegistry
+from hybridwatch.config import ActorRegistry, NarrativeRegistry, load_actors
 from hybridwatch.schema import ActorMention, AnalysedItem
 from nlp.actors import ActorMatcher
 from nlp.evaluate import actor_scores
@@ -25,6 +26,9 @@ PATTERNS = [
     ("Aleksandar Vučić", "PER"), ("Zoran Ilievski", "PER"), ("Mediapress", "MISC"), ("Danilo Vučić", "PER"),
     ("Predsednik Vučić", "PER"), ("Aleksandra Vučića", "PER"), ("Srbima", "PER"), ("Kosjeriću", "PER"),
     ("Dejtonskog sporazuma", "ORG"), ("Evropska komesarka", "ORG"), ("Delegacija EU", "ORG"),
+    ("Gradonačelnik Bihaća", "PER"), ("Ministar Goran Rakić", "PER"), ("Vlada Divac", "PER"),
+    ("Skupština Kantona Sarajevo", "PER"), ("Aneksom 10", "ORG"), ("Rafali", "PER"), ("KM", "ORG"),
+    ("Kičevo-Ohrid", "ORG"), ("Amerikancite", "PER"), ("Infektivnoj", "ORG"),
 ]  # fmt: skip
 
 
@@ -124,6 +128,56 @@ def test_registry_keeps_priority_and_junk_is_dropped(finder: ActorFinder) -> Non
         "unregistered-actor": 1,
     }
     assert sum(finder.counts.values()) == len(finder.ner.entities_batch([text])[0])  # type: ignore[union-attr]
+
+
+def test_titles_are_not_names_and_a_headed_person_is_an_organisation(finder: ActorFinder) -> None:
+    text = (
+        "Gradonačelnik Bihaća je došao. Ministar Goran Rakić je otišao, a Vlada Divac je ostao. "
+        "Sednica: Skupština Kantona Sarajevo zasjeda."
+    )
+    [actors] = finder.find_batch([text], ["bs"])
+    # "Bihaća" without the title is a place; "Vlada" is an organisation head but also a given name.
+    assert {(a["id"], a["name"], a["type"]) for a in actors} == {
+        ("unk:goran-rakic", "Goran Rakić", "person"),
+        ("unk:vlada-divac", "Vlada Divac", "person"),
+        ("unk:skupstina-kantona-sarajevo", "Skupština Kantona Sarajevo", "government"),
+    }
+    assert _by_id(actors)["unk:goran-rakic"]["mentions"] == ["Goran Rakić"]
+
+
+def test_treaties_weapons_currencies_places_and_groups_are_not_actors(finder: ActorFinder) -> None:
+    [sr, mk] = finder.find_batch(
+        [
+            "Prema Aneksom 10 odluke važe. Rafali su stigli, koštali su milijarde KM. Linija Kičevo-Ohrid "
+            "je zatvorena, a ljudi iz Infektivnoj klinici čekaju.",
+            "Оружјето што го испраќаат Американците.",
+        ],
+        ["sr", "mk"],
+    )
+    assert sr == [] and mk == []
+    assert dict(finder.counts) == {
+        "not-an-actor": 3,  # "Aneksom 10" (annex), "Rafali" (jets), "KM" (the currency)
+        "place": 1,  # "Kičevo-Ohrid"
+        "not-an-organisation": 1,  # "Infektivnoj": an adjective whose noun the model left out
+        "group-of-people": 1,  # "Американците": the Americans, with the Macedonian article
+    }
+
+
+def test_a_registry_alias_reached_by_normalising_the_name(actors_file: Path) -> None:
+    path = actors_file.parent / "actors-with-police.yaml"
+    path.write_text(
+        actors_file.read_text(encoding="utf-8")
+        + "  - id: kosovo-police\n    name: Kosovo Police\n    type: government\n    country: XK\n"
+        "    aliases:\n      sq: [Policia e Kosovës]\n",
+        encoding="utf-8",
+    )
+    finder = ActorFinder(ActorMatcher.from_registry(load_actors(path)), ner=None)
+    # The registry knows the nominative only; the institution rule finds the accusative and normalises it.
+    [actors] = finder.find_batch(["KFOR kontaktoi Policinë e Kosovës. Policia e Kosovës tha jo."], ["sq"])
+    assert [(a["id"], a["count"], a["mentions"]) for a in actors] == [
+        ("kosovo-police", 2, ["Policia e Kosovës", "Policinë e Kosovës"])
+    ]
+    assert finder.counts["registry-actor-by-normalised-name"] == 1
 
 
 def test_a_longer_name_is_another_person_than_the_registered_namesake(finder: ActorFinder) -> None:
