@@ -6,6 +6,11 @@ A text with Cyrillic letters is read in a Latin view (one transliterated letter 
 letter) and the spans are mapped back, so offsets always refer to the text as given: the model scores
 clearly higher on Latin than on Cyrillic copies of the same sentences (see the model card), although it
 was trained on both.
+
+The model's matrix products run through numpy's BLAS on one thread, not through the blis library that
+thinc bundles: on the development machine numpy's OpenBLAS multiplies the model's matrices about three
+times as fast, with the same entities found (see docs/decisions.md, "Named entities"). One thread, because
+the analysis runs one process per core (``nlp.parallel``).
 """
 
 import bisect
@@ -43,8 +48,11 @@ class NerModel:
     """A loaded named-entity model; build it with :func:`load_ner`."""
 
     def __init__(self, nlp: Any, version: str) -> None:
+        from threadpoolctl import ThreadpoolController
+
         self._nlp = nlp
         self.version = version
+        self._threads = ThreadpoolController()
 
     def entities(self, text: str) -> list[NamedEntity]:
         """Find the entities in one text."""
@@ -53,7 +61,8 @@ class NerModel:
     def entities_batch(self, texts: Sequence[str]) -> list[list[NamedEntity]]:
         """Find the entities in each text (one list per text, in order); faster than one by one."""
         views = [LatinView.of(text) for text in texts]
-        docs = self._nlp.pipe((view.latin for view in views), batch_size=PIPE_BATCH_SIZE)
+        with self._threads.limit(limits=1, user_api="blas"):
+            docs = list(self._nlp.pipe((view.latin for view in views), batch_size=PIPE_BATCH_SIZE))
         return [view.entities(doc) for view, doc in zip(views, docs, strict=True)]
 
 
@@ -126,12 +135,22 @@ def load_ner(path: Path = DEFAULT_NER_PATH) -> NerModel:
         )
     if nlp.pipe_names != ["ner"]:
         raise ConfigError(f"{path}: expected a pipeline with one 'ner' component, found {nlp.pipe_names}")
+    use_numpy_blas(nlp)
     labels = set(nlp.get_pipe("ner").labels)
     if not labels <= ENTITY_LABELS:
         raise ConfigError(f"{path}: unexpected entity labels {sorted(labels - ENTITY_LABELS)}")
     version = f"{nlp.meta.get('name', 'ner')}-{nlp.meta.get('version', '0')}"
     log.info("loaded named-entity model %s from %s", version, path)
     return NerModel(nlp, version)
+
+
+def use_numpy_blas(nlp: Any) -> None:
+    """Make every layer of the pipeline's ``ner`` model multiply matrices with numpy instead of blis."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for node in nlp.get_pipe("ner").model.walk():
+        node.ops = ops
 
 
 def _reads_static_vectors(nlp: Any) -> bool:

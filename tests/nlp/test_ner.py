@@ -92,6 +92,25 @@ def test_the_latin_view_maps_every_cyrillic_letter_back_to_its_offset():
     assert LatinView.of("Zagreb").starts is None
 
 
+def test_matrix_products_run_on_numpy_with_the_entities_blis_gives():
+    from thinc.api import NumpyOps
+
+    texts = [
+        "Ministar Ivica Dačić razgovarao je s predstavnicima NATO-a u Briselu.",
+        "Premijer Andrej Plenković izjavio je u Zagrebu da Vlada podržava odluku Europske komisije.",
+        "Дирекција Агенције за борбу против корупције саопштила је да Драган Сикимић није прекршио закон.",
+    ]
+    loaded = load_ner()
+    layers = list(loaded._nlp.get_pipe("ner").model.walk())
+    assert all(isinstance(node.ops, NumpyOps) and not node.ops.use_blis for node in layers)
+    on_numpy = loaded.entities_batch(texts)
+    blis = NumpyOps(use_blis=True)
+    for node in layers:
+        node.ops = blis
+    assert loaded.entities_batch(texts) == on_numpy
+    assert any(e.label == "PER" for entities in on_numpy for e in entities)
+
+
 def test_the_shipped_model_records_its_version(model):
     assert model.version.startswith("ner_bcms-")
 
