@@ -42,7 +42,7 @@ UV_BOOTSTRAP: Final = ROOT / ".cache" / "uv-bootstrap" / "bin" / "uv"
 #: Items per analyser call on our side: small batches, as a page arrives with the crawl.
 ANALYSE_BATCH: Final = 16
 DEFAULT_PAGES_PER_ROUND: Final = 40
-DEFAULT_ROUNDS: Final = 5
+DEFAULT_ROUNDS: Final = 9
 #: Generous bound for one round of the peer (seconds); it normally takes a few.
 PEER_ROUND_TIMEOUT_S: Final = 600
 
