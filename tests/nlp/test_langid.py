@@ -48,6 +48,22 @@ def test_outlet_metadata_separates_ijekavian_varieties() -> None:
     assert detect_language(text, country="BA", declared=["bs"]).lang == "bs"
 
 
+def test_one_declared_variety_wins_without_asking_the_variety_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nlp.langid
+
+    asked: list[str] = []
+    real = nlp.langid.variety_scores
+    monkeypatch.setattr(nlp.langid, "variety_scores", lambda text: asked.append(text) or real(text))
+    ekavian = "Vlada je nedelju dana raspravljala o budžetu, a premijer je rekao da nema vremena."
+    result = detect_language(ekavian, country="BA", declared=["bs", "en"])
+    assert (result.lang, result.method.endswith("+source-language"), asked) == ("bs", True, [])
+    # Cyrillic rules Croatian out, leaving Serbian the one declared variety.
+    assert detect_language("Влада је расправљала о буџету.", declared=["hr", "sr"]).lang == "sr"
+    assert asked == []
+    assert detect_language(ekavian, declared=["bs", "sr"]).lang == "sr"  # two: the text decides
+    assert asked == [ekavian]
+
+
 def test_declared_language_does_not_override_clear_text_of_another_family() -> None:
     result = detect_language(
         "Kryeministri tha se qeveria do të marrë masa të reja.", country="RS", declared=["sr"]
