@@ -10,7 +10,9 @@ The pages are the fixture web's article pages as the crawler decodes them, then 
 pages of the same template (``bench.pipeline.generated_web``). Each round takes pages no earlier
 round used, so no cache holds a round's texts; in each round the peer extracts the pages and we
 extract them (the crawler's ``extract_article`` and raw item) and analyse the items with the full
-analyser (default settings, batches of ``ANALYSE_BATCH`` items). Which side goes first alternates.
+analyser (default settings, batches of ``ANALYSE_BATCH`` items). Which side goes first alternates. Both
+sides work on one core: the peer is single-threaded, and our side runs with its thread pools (the
+encoder's OpenMP, BLAS) held to one thread.
 
 - ``peer_mediacloud_pages_per_s``: pages per second of the peer's extraction, median over rounds.
 - ``ratio_ours_full_vs_peer``: (our extract + analyse time) / (the peer's extract time) for the same
@@ -204,6 +206,15 @@ def ours(pages: list[Page], analyser: Any, tz: ZoneInfo) -> OurRound:
     return OurRound(extract_s, generic_s, analyse_s, _counts(methods), analysed)
 
 
+def ours_on_one_core(pages: list[Page], analyser: Any, tz: ZoneInfo) -> OurRound:
+    """:func:`ours` with every thread pool (the encoder's OpenMP, BLAS) held to one thread: the peer works
+    on one core, so our side does too."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return ours(pages, analyser, tz)
+
+
 def run(
     pages_per_round: int = DEFAULT_PAGES_PER_ROUND,
     rounds: int = DEFAULT_ROUNDS,
@@ -235,9 +246,9 @@ def run(
                 ner_before = ner.seconds if ner else 0.0
                 if n % 2 == 0:
                     theirs = peer.round(first, len(chunk))
-                    mine = ours(chunk, analyser, settings.tz)
+                    mine = ours_on_one_core(chunk, analyser, settings.tz)
                 else:
-                    mine = ours(chunk, analyser, settings.tz)
+                    mine = ours_on_one_core(chunk, analyser, settings.tz)
                     theirs = peer.round(first, len(chunk))
                 assert mine.analysed == len(chunk), "our analyser lost items"
                 extract_s, analyse_s = mine.extract_s, mine.analyse_s
