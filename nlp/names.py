@@ -13,7 +13,9 @@ feminine -e/-i/-u/-om → -a rule accepted only when the result is a name simple
 case that the given name shows then decides ambiguous surname endings: in "Aleksandra Vulina" the given name
 is a masculine genitive, so -a is a case ending of the surname too (Vulin). Where nothing says which
 reading is right, the surface is kept: "Ivana Jovanović" stays (a woman's name in the nominative, or the
-genitive of Ivan: the uninflected -ić surname points to the woman).
+genitive of Ivan: the uninflected -ić surname points to the woman). Foreign names the dictionary lacks
+are read as a man's genitive when given name and surname both end in -a and the surname is not a feminine
+one ("Ričarda Bartona" → Ričard Barton): a woman's foreign surname does not decline.
 
 An acronym loses its hyphenated case ending everywhere (MUP-a → MUP, ФОН-у → FON). Macedonian names do
 not decline; an organisation's head loses its definite article (Министерството за
@@ -47,6 +49,9 @@ SURNAME_RULES: Final[tuple[tuple[str, str, str], ...]] = (
     ("ovoj", "ova", "f"), ("evoj", "eva", "f"), ("ove", "ova", "f"), ("eve", "eva", "f"),
     ("skoj", "ska", "f"), ("ske", "ska", "f"),
 )  # fmt: skip
+#: Nominative endings of feminine surnames (Zaharova, Mickoska, Dmitrijeva, Tolstaja): a surname in -a
+#: that ends so is not a man's surname in the genitive.
+FEMININE_SURNAME_ENDINGS: Final = ("ova", "eva", "ska", "cka", "čka", "ina", "aja")
 #: Stem endings before -ija that make an abstract noun (-cija, -sija, -zija), never a surname in -i.
 NOT_SURNAME_STEMS_BEFORE_IJA: Final = ("c", "s", "z")
 #: Masculine case endings a given name and an uninflected-looking surname share ("Aleksandra Vulina",
@@ -134,7 +139,26 @@ def _person_nominative(tokens: list[str]) -> list[str]:
             # "Aleksandra Vulina": the given name is a man's name in the genitive, so the surname's
             # matching ending is a case ending too.
             new_surname, gender = surname[: -len(ending)], "m"
+        elif _is_foreign_masculine_genitive(given, surname):
+            return [*(name[:-1] for name in given), surname[:-1]]
     return [*(_given_nominative(name, gender) for name in given), new_surname]
+
+
+def _is_foreign_masculine_genitive(given: list[str], surname: str) -> bool:
+    """ "Ričarda Bartona", "Fatmira Sejdiua": every given name unknown to the dictionary and ending in -a
+    after a consonant, and the surname in -a too (not a feminine one): a man's foreign name in the
+    genitive. A woman's foreign surname does not decline ("Kondoliza Rajs"), and names the dictionary knows
+    (Nikola Tesla, Ivana) are left to it."""
+    lower = surname.lower()
+    if not lower.endswith("a") or lower.endswith(FEMININE_SURNAME_ENDINGS) or len(surname) <= MIN_STEM_CHARS:
+        return False
+    return all(
+        name.lower().endswith("a")
+        and len(name) > MIN_STEM_CHARS
+        and name[-2:-1].lower() not in "aeiou"
+        and _name_lemma(name) is None
+        for name in given
+    )
 
 
 def _shared_masculine_ending(given: str, surname: str) -> str | None:
@@ -182,6 +206,11 @@ def _given_nominative(name: str, surname_gender: str | None) -> str:
             if name.lower().endswith(ending) and len(name) - len(ending) >= MIN_STEM_CHARS:
                 return name[: -len(ending)]
     return name
+
+
+def is_known_name(token: str) -> bool:
+    """Whether simplemma's BCMS dictionary knows a capitalised token as a name (Nada, Vesna, Luka)."""
+    return _name_lemma(token) is not None
 
 
 def _is_nominative_name(token: str) -> bool:

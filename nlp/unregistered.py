@@ -31,7 +31,7 @@ from functools import cached_property, lru_cache
 from typing import Any, Final, Protocol
 
 from nlp.actors import ActorMatch, ActorMatcher, inflected_forms
-from nlp.names import normalise_name, unregistered_id
+from nlp.names import FEMININE_SURNAME_ENDINGS, is_known_name, normalise_name, unregistered_id
 from nlp.titled_names import (
     SQ_INSTITUTION_HEADS,
     albanian_institution_nominative,
@@ -415,7 +415,7 @@ def _unregistered_entries(
 ) -> list[dict[str, Any]]:
     candidates = []
     for found in entities:
-        entity = _as_organisation_if_headed(_without_titles(_without_function_words(found)))
+        entity = _without_titles(text, _as_organisation_if_headed(_without_function_words(found)))
         reason = _rejection(text, entity, registry, people)
         name = _normalised(entity, lang) if reason is None else ""
         if reason is None and entity.label == "ORG":
@@ -530,17 +530,36 @@ def _without_function_words(entity: EntityLike) -> EntityLike:
     return _Span(entity.text[words[0].start() : words[-1].end()], entity.label, start, end)
 
 
-def _without_titles(entity: EntityLike) -> EntityLike:
+def _without_titles(text: str, entity: EntityLike) -> EntityLike:
     """A person entity without the titles in front of the name ("Gradonačelnik Bihaća" → "Bihaća",
-    "Ministar Petrović" → "Petrović"); an entity that is only titles stays as it is."""
+    "Ministar Petrović" → "Petrović") and, at the start of a sentence, without an ordinary word that is no
+    known given name, before a name in the genitive ("Izjava Alijua" → "Alijua": capitalised by its
+    position, not a name); an entity that is only such words stays as it is."""
     if entity.label != "PER":
         return entity
     words = list(_WORD.finditer(entity.text))
     first = next((i for i, w in enumerate(words) if not _is_title(w.group())), None)
+    if first == 0 and len(words) > 1 and _is_sentence_start(text, entity.start):
+        word = words[0].group()
+        if (
+            fold_word(word) not in NAME_PARTICLES
+            and _is_common_word(word)
+            and not is_known_name(word)
+            and _looks_genitive(words[-1].group())
+        ):
+            first = 1
     if not first:
         return entity
     start = words[first].start()
     return _Span(entity.text[start:], entity.label, entity.start + start, entity.end)
+
+
+def _looks_genitive(surname: str) -> bool:
+    """A noun before a name holds the name in the genitive ("Izjava Alijua", "Vlada Gruevskog"); a surname
+    in another form ("Vera Nikolić", "Jana Makraduli") or a feminine one in -a ("Jana Šaranova") says the
+    word before it is a given name."""
+    folded = fold_word(surname)
+    return folded.endswith(("a", "e", "og", "oga")) and not folded.endswith(FEMININE_SURNAME_ENDINGS)
 
 
 def _is_title(word: str) -> bool:

@@ -28,7 +28,8 @@ PATTERNS = [
     ("Dejtonskog sporazuma", "ORG"), ("Evropska komesarka", "ORG"), ("Delegacija EU", "ORG"),
     ("Gradonačelnik Bihaća", "PER"), ("Ministar Goran Rakić", "PER"), ("Vlada Divac", "PER"),
     ("Skupština Kantona Sarajevo", "PER"), ("Aneksom 10", "ORG"), ("Rafali", "PER"), ("KM", "ORG"),
-    ("Kičevo-Ohrid", "ORG"), ("Amerikancite", "PER"), ("Infektivnoj", "ORG"),
+    ("Kičevo-Ohrid", "ORG"), ("Amerikancite", "PER"), ("Infektivnoj", "ORG"), ("Izjava Zorana Ilića", "PER"),
+    ("Vera Nikolić", "PER"), ("Van Rompuya", "PER"),
 ]  # fmt: skip
 
 
@@ -143,6 +144,14 @@ def test_titles_are_not_names_and_a_headed_person_is_an_organisation(finder: Act
         ("unk:skupstina-kantona-sarajevo", "Skupština Kantona Sarajevo", "government"),
     }
     assert _by_id(actors)["unk:goran-rakic"]["mentions"] == ["Goran Rakić"]
+
+
+def test_an_ordinary_word_opening_a_sentence_is_not_a_given_name(finder: ActorFinder) -> None:
+    text = "Izjava Zorana Ilića stigla je kasno. Vera Nikolić je odgovorila. Van Rompuya nije bilo."
+    [actors] = finder.find_batch([text], ["sr"])
+    # "Izjava" (a statement) before a genitive is dropped; "Vera" (also "faith") before a nominative -ić
+    # surname is a given name; "Van" is a name particle (the genitive "Rompuya" stays as written).
+    assert {a["name"] for a in actors} == {"Zoran Ilić", "Vera Nikolić", "Van Rompuya"}
 
 
 def test_treaties_weapons_currencies_places_and_groups_are_not_actors(finder: ActorFinder) -> None:
