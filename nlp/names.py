@@ -69,6 +69,10 @@ MIN_STEM_CHARS: Final = 3
 _ADJECTIVE_OBLIQUE: Final = ("oga", "omu", "og", "om", "im", "oj", "e", "u")
 #: Nominative adjective ending for the gender of the head noun's lemma.
 _ADJECTIVE_NOMINATIVE: Final = {"m": "i", "f": "a", "n": "o"}
+#: Oblique endings of adjectives derived with -ski/-čki/-cki (from place and person names).
+_DERIVED_ADJECTIVE_OBLIQUE: Final = tuple(
+    stem + ending for stem in ("sk", "čk", "ck") for ending in ("og", "oga", "om", "omu", "im", "oj", "ih")
+)
 #: Endings only adjectives have (nouns decline with -a, -u, -om, -e, -i, -ama, -ima).
 _ADJECTIVE_ONLY_ENDINGS: Final = ("og", "oga", "omu", "oj", "ih", "im")
 _WORD: Final = re.compile(r"\S+")
@@ -269,7 +273,11 @@ def _is_adjective(token: str) -> bool:
     import simplemma
 
     lower = token.lower()
-    if len(lower) < MIN_STEM_CHARS or not lower.isalpha() or not simplemma.is_known(lower, lang=_HBS):
+    if len(lower) < MIN_STEM_CHARS or not lower.isalpha():
+        return False
+    if lower.endswith(_DERIVED_ADJECTIVE_OBLIQUE):
+        return True  # an adjective from a name, known to no dictionary: Stockholmskog, Visbadenskom
+    if not simplemma.is_known(lower, lang=_HBS):
         return False
     return lower.endswith(_ADJECTIVE_ONLY_ENDINGS) or _is_adjective_lemma(
         simplemma.lemmatize(lower, lang=_HBS), lower

@@ -111,7 +111,7 @@ TITLE_LEMMAS: Final = frozenset(
     """predsjednik predsednik predsjednica predsednica potpredsjednik potpredsednik premijer premijerka
     ministar ministarka gradonacelnik gradonacelnica nacelnik nacelnica direktor direktorica direktorka
     ambasador ambasadorka veleposlanik portparol portparolka glasnogovornik glasnogovornica lider
-    liderka sef general pukovnik sudija sudac tuzilac tuzitelj profesor profesorica doktor dr prof
+    liderka sef general pukovnik sudija sudac tuzilac tuzitelj profesor profesorica profesorka doktor dr prof
     gospodin gospodja patrijarh episkop biskup nadbiskup mitropolit kancelar kancelarka sekretar
     zamjenik zamenik poslanik zastupnik savjetnik savetnik""".split()
 )
@@ -122,6 +122,8 @@ HEADS_THAT_ARE_GIVEN_NAMES: Final = frozenset({"vlada"})
 _ADJECTIVE_ONLY_ENDINGS: Final = ("og", "oga", "omu", "oj", "ih", "im")
 #: Macedonian plural definite articles (folded): "Amerikancite" is "Amerikanci" + "-te".
 _MACEDONIAN_PLURAL_ARTICLES: Final = ("ite", "te")
+#: Longest all-capitals word read as an acronym rather than as a place name written in capitals.
+MAX_ACRONYM_CHARS: Final = 5
 #: Prepositions of place (folded; BCMS and Macedonian): a "person" right after one is a place.
 PLACE_PREPOSITIONS: Final = frozenset({"u", "na", "iz", "do", "kod", "ka", "vo", "kon"})
 #: Places that news names as subjects ("Brisel traži", "Beograd odgovara") and a named-entity model
@@ -364,9 +366,11 @@ class ActorFinder:
 
 def _without_overlaps(entities: Sequence[EntityLike]) -> list[EntityLike]:
     """One entity per stretch of text: where the model and a rule (or two rules) found overlapping
-    spans, the longer one stays, so a mention is counted once."""
+    spans, the longer one stays, so a mention is counted once; but a person or organisation wins over
+    any place or other name (MISC) it overlaps ("Delegacije Evropske unije": LOC to the model, ORG to the
+    rule; "u Delegaciji EU" inside a model's long MISC span)."""
     kept: list[EntityLike] = []
-    for entity in sorted(entities, key=lambda e: (-(e.end - e.start), e.start)):
+    for entity in sorted(entities, key=lambda e: (e.label not in ACTOR_LABELS, -(e.end - e.start), e.start)):
         if all(entity.end <= other.start or other.end <= entity.start for other in kept):
             kept.append(entity)
     return sorted(kept, key=lambda e: e.start)
@@ -415,7 +419,7 @@ def _unregistered_entries(
 ) -> list[dict[str, Any]]:
     candidates = []
     for found in entities:
-        entity = _without_titles(text, _as_organisation_if_headed(_without_function_words(found)))
+        entity = _as_organisation_if_headed(_without_titles(text, _without_function_words(found)))
         reason = _rejection(text, entity, registry, people)
         name = _normalised(entity, lang) if reason is None else ""
         if reason is None and entity.label == "ORG":
@@ -543,6 +547,7 @@ def _without_titles(text: str, entity: EntityLike) -> EntityLike:
         word = words[0].group()
         if (
             fold_word(word) not in NAME_PARTICLES
+            and not _is_organisation_head(word)
             and _is_common_word(word)
             and not is_known_name(word)
             and _looks_genitive(words[-1].group())
@@ -567,17 +572,19 @@ def _is_title(word: str) -> bool:
 
 
 def _as_organisation_if_headed(entity: EntityLike) -> EntityLike:
-    """A "person" whose first word is an organisation's head ("Skupština Kantona Sarajevo") is an
-    organisation the model mislabelled."""
-    if entity.label != "PER":
+    """A "person" with an organisation's head noun in it ("Skupština Kantona Sarajevo", "Pravnog
+    fakulteta" once the title "Profesorka" is gone) is an organisation the model mislabelled."""
+    if entity.label != "PER" or not entity.text[:1].isupper():
         return entity
-    first = _WORD.search(entity.text)
-    if first is None or not first.group()[:1].isupper():
-        return entity
-    lemma = _lemma(first.group())
-    if lemma in ORGANISATION_HEAD_WORDS and lemma not in HEADS_THAT_ARE_GIVEN_NAMES:
+    if any(_is_organisation_head(word) for word in _WORD.findall(entity.text)):
         return _Span(entity.text, "ORG", entity.start, entity.end)
     return entity
+
+
+def _is_organisation_head(word: str) -> bool:
+    """An organisation's head noun in any case, not one that is also a given name (Vlada)."""
+    lemma = _lemma(word)
+    return lemma in ORGANISATION_HEAD_WORDS and lemma not in HEADS_THAT_ARE_GIVEN_NAMES
 
 
 def _is_place(words: Sequence[str]) -> bool:
@@ -585,6 +592,8 @@ def _is_place(words: Sequence[str]) -> bool:
     joined by hyphens ("Kičevo-Ohrid")."""
     if len(words) == 1 and words[0].split("-", 1)[0] in PLACE_ACRONYMS:
         return True
+    if len(words) == 1 and words[0].isupper() and len(words[0]) <= MAX_ACRONYM_CHARS:
+        return False  # an acronym, not a place written in capitals: NIS is not Niš
     if len(words) == 1 and "-" in words[0]:
         parts = [fold_word(part) for part in words[0].split("-")]
         if all(parts) and all(_is_folded_place((part,)) for part in parts):

@@ -29,7 +29,8 @@ PATTERNS = [
     ("Gradonačelnik Bihaća", "PER"), ("Ministar Goran Rakić", "PER"), ("Vlada Divac", "PER"),
     ("Skupština Kantona Sarajevo", "PER"), ("Aneksom 10", "ORG"), ("Rafali", "PER"), ("KM", "ORG"),
     ("Kičevo-Ohrid", "ORG"), ("Amerikancite", "PER"), ("Infektivnoj", "ORG"), ("Izjava Zorana Ilića", "PER"),
-    ("Vera Nikolić", "PER"), ("Van Rompuya", "PER"),
+    ("Vera Nikolić", "PER"), ("Van Rompuya", "PER"), ("NIS", "ORG"), ("Profesorka Pravnog fakulteta", "PER"),
+    ("Stockholmskog instituta", "ORG"), ("Večeras konferencija u Delegaciji EU", "MISC"),
 ]  # fmt: skip
 
 
@@ -144,6 +145,23 @@ def test_titles_are_not_names_and_a_headed_person_is_an_organisation(finder: Act
         ("unk:skupstina-kantona-sarajevo", "Skupština Kantona Sarajevo", "government"),
     }
     assert _by_id(actors)["unk:goran-rakic"]["mentions"] == ["Goran Rakić"]
+
+
+def test_acronyms_derived_adjectives_titled_organisations_and_rules_over_long_spans(
+    finder: ActorFinder,
+) -> None:
+    text = (
+        "NIS je podigao cijene. Analizu Stockholmskog instituta citirala je Profesorka Pravnog fakulteta. "
+        "Večeras konferencija u Delegaciji EU."
+    )
+    [actors] = finder.find_batch([text], ["sr"])
+    assert {(a["name"], a["type"]) for a in actors} == {
+        ("NIS", "ngo"),  # an acronym, not the town Niš in capitals
+        ("Stockholmski institut", "ngo"),  # an adjective from a name no dictionary knows, declined back
+        ("Pravni fakultet", "ngo"),  # the title dropped, the rest an organisation the model called PER
+        ("Delegacija EU", "government"),  # the rule's organisation wins over the model's longer MISC
+        ("European Union", "international-org"),
+    }
 
 
 def test_an_ordinary_word_opening_a_sentence_is_not_a_given_name(finder: ActorFinder) -> None:
