@@ -74,7 +74,7 @@ _DERIVED_ADJECTIVE_OBLIQUE: Final = tuple(
     stem + ending for stem in ("sk", "čk", "ck") for ending in ("og", "oga", "om", "omu", "im", "oj", "ih")
 )
 #: Endings only adjectives have (nouns decline with -a, -u, -om, -e, -i, -ama, -ima).
-_ADJECTIVE_ONLY_ENDINGS: Final = ("og", "oga", "omu", "oj", "ih", "im")
+ADJECTIVE_ONLY_ENDINGS: Final = ("og", "oga", "omu", "oj", "ih", "im")
 _WORD: Final = re.compile(r"\S+")
 _ACRONYM_CASE_ENDING: Final = re.compile(r"\b([A-ZČĆŽŠĐ0-9]{2,})-[a-zčćžšđ]{1,4}\b")
 _SPACES: Final = re.compile(r"\s+")
@@ -257,7 +257,7 @@ def _noun_lemma(token: str) -> str | None:
     import simplemma
 
     lower = token.lower()
-    if len(lower) < MIN_STEM_CHARS or not lower.isalpha() or lower.endswith(_ADJECTIVE_ONLY_ENDINGS):
+    if len(lower) < MIN_STEM_CHARS or not lower.isalpha() or lower.endswith(ADJECTIVE_ONLY_ENDINGS):
         return None
     if not simplemma.is_known(lower, lang=_HBS):
         return None
@@ -279,7 +279,7 @@ def _is_adjective(token: str) -> bool:
         return True  # an adjective from a name, known to no dictionary: Stockholmskog, Visbadenskom
     if not simplemma.is_known(lower, lang=_HBS):
         return False
-    return lower.endswith(_ADJECTIVE_ONLY_ENDINGS) or _is_adjective_lemma(
+    return lower.endswith(ADJECTIVE_ONLY_ENDINGS) or _is_adjective_lemma(
         simplemma.lemmatize(lower, lang=_HBS), lower
     )
 

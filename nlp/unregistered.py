@@ -13,13 +13,17 @@ Which languages get what:
 - every language: representations of registry actors ("Ambasada SAD", "Delegacija EU");
 - anything else: registry matches only.
 
-Every entity ends under one outcome, counted in ``ActorFinder.counts``: ``unregistered-actor``, or the
-reason it is not one: ``registry-actor``, ``not-an-actor-label`` (LOC, MISC), ``place`` (the gazetteer
-``PLACE_NAMES`` in any case, or a "person" right after a preposition of place), ``group-of-people``
-("Srbima"), ``not-a-name`` (clauses, run-on spans, lower-case words in a person's name),
-``common-word`` and ``sentence-initial-common-word`` (one ordinary word alone: "Alijansa", "Boga"),
-``not-an-actor`` (treaties, wars, weapons), ``generic-organisation-word`` ("Ministria": which one?) and
-``not-an-organisation`` ("Evropska komesarka").
+Before the checks, titles and a sentence-opening ordinary word are dropped from the front of a person
+("Gradonačelnik Bihaća", "Izjava Alijua"), and a "person" holding an organisation's head noun becomes an
+organisation ("Skupština Kantona Sarajevo"). Every entity ends under one outcome, counted in
+``ActorFinder.counts``: ``unregistered-actor``, or the reason it is not one: ``registry-actor``,
+``not-an-actor-label`` (LOC, MISC), ``place`` (the gazetteer ``PLACE_NAMES`` in any case, or a "person" right
+after a preposition of place), ``group-of-people`` ("Srbima"), ``not-a-name`` (clauses, run-on spans,
+lower-case words in a person's name), ``common-word`` and ``sentence-initial-common-word`` (one ordinary
+word alone: "Alijansa", "Boga"), ``not-an-actor`` (treaties, wars, weapons, currencies),
+``generic-organisation-word`` ("Ministria": which one?) and ``not-an-organisation`` ("Evropska komesarka").
+An unregistered actor whose normalised name is a registry alias is counted once more, as
+``registry-actor-by-normalised-name``, and reported as that registry actor.
 """
 
 import logging
@@ -31,7 +35,13 @@ from functools import cached_property, lru_cache
 from typing import Any, Final, Protocol
 
 from nlp.actors import ActorMatch, ActorMatcher, inflected_forms
-from nlp.names import FEMININE_SURNAME_ENDINGS, is_known_name, normalise_name, unregistered_id
+from nlp.names import (
+    ADJECTIVE_ONLY_ENDINGS,
+    FEMININE_SURNAME_ENDINGS,
+    is_known_name,
+    normalise_name,
+    unregistered_id,
+)
 from nlp.titled_names import (
     SQ_INSTITUTION_HEADS,
     albanian_institution_nominative,
@@ -117,9 +127,6 @@ TITLE_LEMMAS: Final = frozenset(
 )
 #: Organisation heads that are also given names ("Vlada Divac"): a PER entity starting with one stays PER.
 HEADS_THAT_ARE_GIVEN_NAMES: Final = frozenset({"vlada"})
-#: Endings only an adjective in an oblique case has (BCMS, folded): a one-word "organisation" with one is
-#: the adjective of a name the model cut short.
-_ADJECTIVE_ONLY_ENDINGS: Final = ("og", "oga", "omu", "oj", "ih", "im")
 #: Macedonian plural definite articles (folded): "Amerikancite" is "Amerikanci" + "-te".
 _MACEDONIAN_PLURAL_ARTICLES: Final = ("ite", "te")
 #: Longest all-capitals word read as an acronym rather than as a place name written in capitals.
@@ -419,7 +426,7 @@ def _unregistered_entries(
 ) -> list[dict[str, Any]]:
     candidates = []
     for found in entities:
-        entity = _as_organisation_if_headed(_without_titles(text, _without_function_words(found)))
+        entity = _as_organisation_if_headed(_without_words_before_name(text, _without_function_words(found)))
         reason = _rejection(text, entity, registry, people)
         name = _normalised(entity, lang) if reason is None else ""
         if reason is None and entity.label == "ORG":
@@ -490,8 +497,9 @@ def _organisation_rejection(text: str, entity: EntityLike, name: str) -> str | N
     if len(words) == 1:
         if has_head or _lemma(words[0]) in ORGANISATION_HEAD_WORDS:
             return "generic-organisation-word"  # "Vlada", "Komisija": which one?
-        if folded[0].endswith(_ADJECTIVE_ONLY_ENDINGS) and not words[0].isupper():
-            return "not-an-organisation"  # an adjective in an oblique case ("Infektivnoj" klinici)
+        if folded[0].endswith(ADJECTIVE_ONLY_ENDINGS) and not words[0].isupper():
+            # an adjective in an oblique case, the noun of its name cut off ("Infektivnoj" klinici)
+            return "not-an-organisation"
         return None
     if not has_head and (words[-1][:1].islower() or _is_common_word(words[0])):
         # "Evropska komesarka", "Navijači Partizana", "Srpska odlučuje": a phrase, not an organisation
@@ -534,7 +542,7 @@ def _without_function_words(entity: EntityLike) -> EntityLike:
     return _Span(entity.text[words[0].start() : words[-1].end()], entity.label, start, end)
 
 
-def _without_titles(text: str, entity: EntityLike) -> EntityLike:
+def _without_words_before_name(text: str, entity: EntityLike) -> EntityLike:
     """A person entity without the titles in front of the name ("Gradonačelnik Bihaća" → "Bihaća",
     "Ministar Petrović" → "Petrović") and, at the start of a sentence, without an ordinary word that is no
     known given name, before a name in the genitive ("Izjava Alijua" → "Alijua": capitalised by its
