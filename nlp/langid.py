@@ -119,6 +119,8 @@ MARKER_WEIGHTS: Final[dict[str, dict[str, float]]] = {
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+#: Any letter: a word character that is not a digit or the underscore.
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def detect_script(text: str) -> str:
     """Return ``Cyrl``, ``Latn`` or ``other`` by the majority of Cyrillic vs Latin letters."""
     cyrillic = len(_CYRILLIC_LETTER.findall(text))
     latin = len(_LATIN_LETTER.findall(text))
-    letters = sum(1 for c in text if c.isalpha())
+    letters = len(_LETTER.findall(text))
     if cyrillic + latin == 0 or (cyrillic + latin) < 0.5 * letters:
         return "other"
     return "Cyrl" if cyrillic >= latin else "Latn"
