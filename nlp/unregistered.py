@@ -129,8 +129,9 @@ TITLE_LEMMAS: Final = frozenset(
 HEADS_THAT_ARE_GIVEN_NAMES: Final = frozenset({"vlada"})
 #: Macedonian plural definite articles (folded): "Amerikancite" is "Amerikanci" + "-te".
 _MACEDONIAN_PLURAL_ARTICLES: Final = ("ite", "te")
-#: Longest all-capitals word read as an acronym rather than as a place name written in capitals.
-MAX_ACRONYM_CHARS: Final = 5
+#: Longest all-capitals word that may be an acronym: in capitals, a place name this short must match with its
+#: diacritics ("NIS" is the oil company, "NIŠ" the town); longer ones ("CACAK") are compared folded.
+MAX_ACRONYM_CHARS: Final = 4
 #: Prepositions of place (folded; BCMS and Macedonian): a "person" right after one is a place.
 PLACE_PREPOSITIONS: Final = frozenset({"u", "na", "iz", "do", "kod", "ka", "vo", "kon"})
 #: Places that news names as subjects ("Brisel traži", "Beograd odgovara") and a named-entity model
@@ -600,13 +601,36 @@ def _is_place(words: Sequence[str]) -> bool:
     joined by hyphens ("Kičevo-Ohrid")."""
     if len(words) == 1 and words[0].split("-", 1)[0] in PLACE_ACRONYMS:
         return True
-    if len(words) == 1 and words[0].isupper() and len(words[0]) <= MAX_ACRONYM_CHARS:
-        return False  # an acronym, not a place written in capitals: NIS is not Niš
+    if len(words) == 1 and words[0].isupper() and 1 < len(words[0]) <= MAX_ACRONYM_CHARS:
+        return _is_place_in_capitals(words[0])
     if len(words) == 1 and "-" in words[0]:
         parts = [fold_word(part) for part in words[0].split("-")]
         if all(parts) and all(_is_folded_place((part,)) for part in parts):
             return True
     return _is_folded_place(tuple(fold_word(w) for w in words))
+
+
+@lru_cache(maxsize=20_000)
+def _is_place_in_capitals(word: str) -> bool:
+    """A short one-word place in capitals ("BAR", "NIŠU"), its diacritics matching the place's: an acronym
+    folds to a place name as often ("NIS", the oil company, is not Niš)."""
+    folded = fold_word(word)
+    lower = to_latin(word).lower()
+    for name in _one_word_places():
+        if not _is_case_form(folded, fold_word(name)):
+            continue
+        stem = name[:-1] if name[-1] in "aeiou" else name
+        # The stem's last letter may change in a case form (Rijeka → Rijeci); the letters before it not.
+        kept = stem[:-1] if stem[-1] in _PALATAL else stem
+        if lower.startswith(kept):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _one_word_places() -> tuple[str, ...]:
+    """The one-word ``PLACE_NAMES``, lower case, diacritics kept."""
+    return tuple(name.strip().lower() for name in PLACE_NAMES if " " not in name.strip())
 
 
 @lru_cache(maxsize=50_000)
