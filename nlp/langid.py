@@ -271,16 +271,15 @@ def is_clearly_ekavian(text: str) -> bool:
 
 
 def _apply_metadata(
-    scores: dict[str, float], text: str, script: str, country: str | None, declared: Sequence[str]
+    scores: dict[str, float], text: str, script: str, country: str | None, declared_bcms: Sequence[str]
 ) -> tuple[dict[str, float], str]:
     """Combine text scores with the outlet when it declares no single variety (``detect_language`` lets a
     single declared variety win outright: Serbian in Republika Srpska and Montenegro is ijekavian, so a
-    source that declares only Serbian is trusted over a Bosnian-looking text). Several declared varieties
-    restrict the choice; Montenegrin sources (or Montenegro without a source) are Montenegrin unless the
-    text is clearly ekavian.
+    source that declares only Serbian is trusted over a Bosnian-looking text). ``declared_bcms`` (from
+    ``_declared_varieties``) holds none or several: several restrict the choice; Montenegrin sources (or
+    Montenegro without a source) are Montenegrin unless the text is clearly ekavian.
     """
     scores = dict(scores)
-    declared_bcms = _declared_varieties(script, declared)
     method = "variety-model"
     if script == "Cyrl":
         scores["hr"] = 0.0
@@ -306,7 +305,7 @@ def _apply_metadata(
     return {lang: value / total for lang, value in scores.items()}, method
 
 
-def _declared_varieties(script: str, declared: Sequence[str]) -> list[str]:
+def _declared_varieties(script: str, declared: Iterable[str]) -> list[str]:
     """The BCMS varieties the outlet declares that the script allows (Croatian is Latin only)."""
     return [lang for lang in declared if lang in BCMS and not (script == "Cyrl" and lang == "hr")]
 
@@ -319,11 +318,10 @@ def detect_language(text: str, *, country: str | None = None, declared: Iterable
     family, confidence, method = detect_family(text, script)
     if family != "bcms":
         return LanguageResult(family, round(confidence, 4), script, method)
-    declared = tuple(declared)
-    only = _declared_varieties(script, declared)
-    if len(only) == 1:
+    declared_bcms = _declared_varieties(script, declared)
+    if len(declared_bcms) == 1:
         # The outlet's one variety wins over any text evidence, so the variety model is not asked.
-        return LanguageResult(only[0], round(confidence, 4), script, f"{method}+source-language")
-    scores, variety_method = _apply_metadata(variety_scores(text), text, script, country, declared)
+        return LanguageResult(declared_bcms[0], round(confidence, 4), script, f"{method}+source-language")
+    scores, variety_method = _apply_metadata(variety_scores(text), text, script, country, declared_bcms)
     lang = max(scores, key=scores.__getitem__)
     return LanguageResult(lang, round(confidence * scores[lang], 4), script, f"{method}+{variety_method}")

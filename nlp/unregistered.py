@@ -492,8 +492,6 @@ def _organisation_rejection(text: str, entity: EntityLike, name: str) -> str | N
     """Why an ORG entity is not an organisation actor, judged on its normalised name, or None."""
     words = _WORD.findall(name)
     folded = [fold_word(w) for w in words]
-    if any(_is_non_actor_word(w) for w in words):
-        return "not-an-actor"  # a treaty, a war, a law, an event: "Dejtonski sporazum", "Oluja"
     has_head = any(f in ORGANISATION_HEAD_WORDS for f in folded)
     if len(words) == 1:
         if has_head or _lemma(words[0]) in ORGANISATION_HEAD_WORDS:

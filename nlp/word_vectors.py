@@ -66,15 +66,14 @@ class WordTable:
         """Read a table written by :meth:`save`."""
         with np.load(path) as data:
             words = tuple(bytes(data["words"]).decode("utf-8").split("\n"))
-            vectors = data["quantised"].astype(np.float32) * data["scales"][:, None]
+            vectors = _from_int8(data["quantised"], data["scales"])
         if len(words) != len(vectors):
             raise ValueError(f"{path}: {len(words)} words but {len(vectors)} vectors")
         return cls(words, vectors)
 
     def quantised(self) -> "WordTable":
         """The table as it reads back after :meth:`save` (train on exactly what ships)."""
-        quantised, scales = _to_int8(self.vectors)
-        return WordTable(self.words, quantised.astype(np.float32) * scales[:, None])
+        return WordTable(self.words, _from_int8(*_to_int8(self.vectors)))
 
 
 def _to_int8(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -82,6 +81,10 @@ def _to_int8(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scales = (np.abs(vectors).max(axis=1) / 127.0).astype(np.float32)
     scales[scales == 0] = 1.0
     return np.round(vectors / scales[:, None]).astype(np.int8), scales
+
+
+def _from_int8(quantised: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    return quantised.astype(np.float32) * scales[:, None]
 
 
 def word_forms(
