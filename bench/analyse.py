@@ -182,6 +182,7 @@ def _measure(
         "encoder": settings.encoder,
         "embed_all": settings.embed_all,
         "embed_gate": settings.embed_gate,
+        "embed_gate_with_rule": settings.embed_gate_with_rule,
         "batch_items": batch_items,
         "embed_batch_size": settings.analyse_batch_size,
         "workers": settings.analyse_workers,

@@ -133,6 +133,7 @@ def analyser_for(settings: Settings) -> Any:
         settings.encoder,
         settings.embed_all,
         settings.embed_gate,
+        settings.embed_gate_with_rule,
         settings.analyse_batch_size,
         settings.analyse_workers,
         settings.flag_threshold,

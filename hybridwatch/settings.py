@@ -96,6 +96,9 @@ class Settings(BaseModel):
     embed_all: bool = False
     #: Sparse-head probability (for any narrative) from which an item is embedded.
     embed_gate: float = Field(default=0.4, ge=0.0, le=1.0)
+    #: Sparse-head probability, for a narrative that a lexicon rule matched, from which an item is
+    #: embedded: a rule's match alone is not enough (see nlp.narratives).
+    embed_gate_with_rule: float = Field(default=0.15, ge=0.0, le=1.0)
     #: Leads embedded per encoder call during analysis (memory vs. batching).
     analyse_batch_size: int = Field(default=256, ge=1, le=100_000)
     #: Processes that analyse a batch (one per core is fastest; each loads its own models, ~0.8 GB).

