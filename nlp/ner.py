@@ -10,7 +10,8 @@ was trained on both.
 The model's matrix products run through numpy's BLAS on one thread, not through the blis library that
 thinc bundles: on the development machine numpy's OpenBLAS multiplies the model's matrices about three
 times as fast, with the same entities found (see docs/decisions.md, "Named entities"). One thread, because
-the analysis runs one process per core (``nlp.parallel``).
+the analysis runs one process per core (``nlp.parallel``). The entities are decoded from the model's scores
+by ``nlp.ner_decoder`` (the same choices as spaCy's parser loop, in fewer steps).
 """
 
 import bisect
@@ -24,6 +25,7 @@ from typing import Any, Final
 
 from hybridwatch.errors import ConfigError
 from nlp import ner_features, word_vectors
+from nlp.ner_decoder import GreedyEntityDecoder, TokenEntity
 from nlp.translit import has_cyrillic, to_latin
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,11 @@ class NerModel:
         self._nlp = nlp
         self.version = version
         self._threads = ThreadpoolController()
+        ner = nlp.get_pipe("ner")
+        #: None: spaCy's own decoding (a model layout the fast decoder does not know).
+        self.decoder = GreedyEntityDecoder(ner) if GreedyEntityDecoder.supports(ner) else None
+        if self.decoder is None:
+            log.info("named-entity model %s: decoding with spaCy's parser loop", version)
 
     def entities(self, text: str) -> list[NamedEntity]:
         """Find the entities in one text."""
@@ -62,8 +69,16 @@ class NerModel:
         """Find the entities in each text (one list per text, in order); faster than one by one."""
         views = [LatinView.of(text) for text in texts]
         with self._threads.limit(limits=1, user_api="blas"):
-            docs = list(self._nlp.pipe((view.latin for view in views), batch_size=PIPE_BATCH_SIZE))
-        return [view.entities(doc) for view, doc in zip(views, docs, strict=True)]
+            if self.decoder is None:
+                docs = list(self._nlp.pipe((view.latin for view in views), batch_size=PIPE_BATCH_SIZE))
+                return [view.entities(doc) for view, doc in zip(views, docs, strict=True)]
+            found: list[list[NamedEntity]] = []
+            for at in range(0, len(views), PIPE_BATCH_SIZE):
+                batch = views[at : at + PIPE_BATCH_SIZE]
+                docs = [self._nlp.make_doc(view.latin) for view in batch]
+                for view, doc, entities in zip(batch, docs, self.decoder.entities(docs), strict=True):
+                    found.append(view.entities(doc, entities))
+            return found
 
 
 @dataclass(frozen=True)
@@ -94,15 +109,19 @@ class LatinView:
         starts.append(at)
         return cls(text, "".join(pieces), tuple(starts))
 
-    def entities(self, doc: Any) -> list[NamedEntity]:
-        """The entities of the Latin doc, with offsets and surface text of the original."""
+    def entities(self, doc: Any, found: Sequence[TokenEntity] | None = None) -> list[NamedEntity]:
+        """The entities of the Latin doc (its ``ents``, or the decoder's ``found``), with offsets and surface
+        text of the original."""
+        if found is None:
+            spans = [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
+        else:
+            spans = [(doc[e.start].idx, doc[e.end - 1].idx + len(doc[e.end - 1]), e.label) for e in found]
         out = []
-        for ent in doc.ents:
-            start, end = ent.start_char, ent.end_char
+        for start, end, label in spans:
             if self.starts is not None:
                 start = bisect.bisect_left(self.starts, start)
                 end = bisect.bisect_left(self.starts, end)
-            out.append(NamedEntity(self.original[start:end], ent.label_, start, end))
+            out.append(NamedEntity(self.original[start:end], label, start, end))
         return out
 
 

@@ -111,6 +111,39 @@ def test_matrix_products_run_on_numpy_with_the_entities_blis_gives():
     assert any(e.label == "PER" for entities in on_numpy for e in entities)
 
 
+def test_the_numpy_decoder_finds_the_entities_spacy_finds():
+    import json
+    from pathlib import Path
+
+    texts = []
+    with (Path(__file__).resolve().parents[2] / "eval" / "dev.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            texts.append(f"{item.get('title') or ''}\n{item['text']}")
+    texts += [
+        "",
+        "\n\n",
+        "Beograd",
+        "Ivica Dačić",
+        "NATO-a u Briselu",
+    ]  # empty, whitespace, one or two tokens
+    loaded = load_ner()
+    assert loaded.decoder is not None  # the shipped model's layout is the one the decoder knows
+    decoded = loaded.entities_batch(texts)
+    loaded.decoder = None  # spaCy's own transition loop
+    assert loaded.entities_batch(texts) == decoded
+    assert sum(len(found) for found in decoded) > 1000
+
+
+def test_a_model_layout_the_decoder_does_not_know_keeps_spacys_loop():
+    from nlp.ner_decoder import GreedyEntityDecoder
+
+    ner = load_ner()._nlp.get_pipe("ner")
+    assert GreedyEntityDecoder.supports(ner)
+    ner.model.attrs["unseen_classes"] = {3}
+    assert not GreedyEntityDecoder.supports(ner)
+
+
 def test_the_shipped_model_records_its_version(model):
     assert model.version.startswith("ner_bcms-")
 
