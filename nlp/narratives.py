@@ -23,9 +23,12 @@ eval/dev.jsonl with the heads trained on eval/train.jsonl and every item embedde
 for the rules plus the sparse head alone (docs/decisions.md, "Narratives").
 
 Embedding is the expensive step (about 0.1 s per 200-character lead on one core; cost grows with the
-length), so only the lead is embedded, and only when a rule matched or the sparse head gives some
-narrative at least ``embed_gate`` (0.4): on ordinary news about one article in twenty-five and one post
-in forty; on the dev set, where most items carry a narrative, three items in five. Against 400-character
+length), so only the lead is embedded, and only when the sparse head gives some narrative at least
+``embed_gate`` (0.4), or a rule matched a narrative to which the sparse head gives at least
+``embed_gate_with_rule`` (0.15): on the benchmark's news-sentence articles one in 33 and posts one in 88
+(a rule's match alone embedded one in 18 and one in 56); on the dev set, where most items carry a
+narrative, about three items in five. On the dev set no decision changed with the second condition, and
+none up to 0.2; the lowest agreement at which embedding changed a dev decision was 0.21. Against 400-character
 leads and a gate of 0.3 this cost 0.02 two-fold macro-F1 on the dev set and made analysis several times
 faster. Near-duplicates share one embedding. An item that is not
 embedded scores 0 on the two embedding components. ``embed_all`` embeds every item. Without an encoder
