@@ -155,6 +155,7 @@ def load_ner(path: Path = DEFAULT_NER_PATH) -> NerModel:
     if nlp.pipe_names != ["ner"]:
         raise ConfigError(f"{path}: expected a pipeline with one 'ner' component, found {nlp.pipe_names}")
     use_numpy_blas(nlp)
+    keep_tokenizer_cache(nlp.tokenizer)
     labels = set(nlp.get_pipe("ner").labels)
     if not labels <= ENTITY_LABELS:
         raise ConfigError(f"{path}: unexpected entity labels {sorted(labels - ENTITY_LABELS)}")
@@ -170,6 +171,16 @@ def use_numpy_blas(nlp: Any) -> None:
     ops = NumpyOps(use_blis=False)
     for node in nlp.get_pipe("ner").model.walk():
         node.ops = ops
+
+
+def keep_tokenizer_cache(tokenizer: Any) -> None:
+    """Drop the special cases for whitespace (a newline, a tab, a no-break space): they give the same token
+    as the plain rules, but once a doc hits a special case spaCy stops caching the doc's later words
+    (spaCy issue #1250), so every article after its first newline was split by the affix regexes again,
+    word by word."""
+    whitespace = [key for key in tokenizer.rules if key.isspace()]
+    if whitespace:
+        tokenizer.rules = {key: value for key, value in tokenizer.rules.items() if key not in whitespace}
 
 
 def _reads_static_vectors(nlp: Any) -> bool:

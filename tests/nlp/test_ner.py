@@ -111,25 +111,29 @@ def test_matrix_products_run_on_numpy_with_the_entities_blis_gives():
     assert any(e.label == "PER" for entities in on_numpy for e in entities)
 
 
-def test_the_numpy_decoder_finds_the_entities_spacy_finds():
+def test_the_fast_paths_find_the_entities_spacy_finds():
+    """The numpy decoder and the tokenizer without whitespace special cases against spaCy's own loop and the
+    tokenizer as saved with the model."""
     import json
     from pathlib import Path
+
+    import spacy
+
+    from nlp.ner import DEFAULT_NER_PATH
 
     texts = []
     with (Path(__file__).resolve().parents[2] / "eval" / "dev.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             item = json.loads(line)
             texts.append(f"{item.get('title') or ''}\n{item['text']}")
-    texts += [
-        "",
-        "\n\n",
-        "Beograd",
-        "Ivica Dačić",
-        "NATO-a u Briselu",
-    ]  # empty, whitespace, one or two tokens
+    texts += ["", "\n\n", "Beograd", "Ivica Dačić", "NATO-a u Briselu", "Zagreb\u00a0i\tSplit \n Mostar"]
     loaded = load_ner()
     assert loaded.decoder is not None  # the shipped model's layout is the one the decoder knows
+    assert not any(key.isspace() for key in loaded._nlp.tokenizer.rules)
     decoded = loaded.entities_batch(texts)
+    saved_rules = spacy.load(DEFAULT_NER_PATH).tokenizer.rules
+    assert any(key.isspace() for key in saved_rules)
+    loaded._nlp.tokenizer.rules = saved_rules
     loaded.decoder = None  # spaCy's own transition loop
     assert loaded.entities_batch(texts) == decoded
     assert sum(len(found) for found in decoded) > 1000
