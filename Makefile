@@ -50,7 +50,7 @@ $(PEER_VENV)/.synced: bench/peer_env/pyproject.toml bench/peer_env/uv.lock | $(U
 bench-peer-env: $(PEER_VENV)/.synced
 
 # Benchmarks print JSON; the Elasticsearch figure uses the test server, started for the run. The whole
-# run takes about 15 minutes on 2 cores; bench-quick shrinks every size (a look, not figures to report).
+# run takes about 8 minutes on 2 cores; bench-quick shrinks every size (a look, not figures to report).
 bench: env bench-peer-env
 	scripts/test-elasticsearch run $(VENV)/bin/python -m bench $(BENCH_ARGS)
 
