@@ -55,7 +55,9 @@ COMMON_WORDS: Final = frozenset(
     pobjeda pobeda dnevnik presing informer alo espreso mondo""".split()
 )
 
-_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
+#: A word with inner hyphens and apostrophes (NATO-a, D'Alema), but not an English possessive: "Rama's" is
+#: "Rama" and "s", so that the name matches.
+_TOKEN = re.compile(r"\w+(?:-\w+|['’](?![sS]\b)\w+)*")
 _SENTENCE_END = re.compile(r"[.!?:;\n«»\"“”„(]\s*$")
 
 

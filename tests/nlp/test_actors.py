@@ -55,6 +55,11 @@ def test_ambiguous_alias_needs_exact_case_and_not_a_sentence_start(matcher: Acto
     assert _found(matcher, "Sot Rama tha se.") == [("edi-rama", "Rama")]
 
 
+def test_an_english_possessive_is_the_name(matcher: ActorMatcher) -> None:
+    text = "Prime Minister Edi Rama's party and Vučić’s allies met D'Alema."
+    assert _found(matcher, text) == [("edi-rama", "Edi Rama"), ("aleksandar-vucic", "Vučić")]
+
+
 def test_longest_match_wins(matcher: ActorMatcher) -> None:
     assert _found(matcher, "Odluka Vlade Srbije i Rusije.") == [
         ("government-of-serbia", "Vlade Srbije"),
