@@ -46,7 +46,7 @@ class TokenEntity:
 
 
 class GreedyEntityDecoder:
-    """Decode a spaCy ``ner`` component's entities; build it with :meth:`of`, check :meth:`supports`."""
+    """Decode a spaCy ``ner`` component's entities; built from the component when :meth:`supports` it."""
 
     def __init__(self, ner: Any) -> None:
         model = ner.model
