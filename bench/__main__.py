@@ -43,7 +43,7 @@ BENCHMARKS: Final[dict[str, tuple[list[str], list[str]]]] = {
         ["--articles", "1000", "--posts", "5000", "--workers", str(max(os.cpu_count() or 1, 1))],
         ["--articles", "100", "--posts", "500", "--workers", str(max(os.cpu_count() or 1, 1))],
     ),
-    "peer": (["--pages-per-round", "40", "--rounds", "9"], ["--pages-per-round", "10", "--rounds", "2"]),
+    "peer": ([], ["--pages-per-round", "10", "--rounds", "2"]),  # full run: bench.peer's defaults
     "pipeline": (
         ["--articles", "1000", "--workers", str(max(os.cpu_count() or 1, 1))],
         ["--articles", "100", "--workers", str(max(os.cpu_count() or 1, 1))],

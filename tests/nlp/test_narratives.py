@@ -1,5 +1,7 @@
 """Narrative scoring: lexicon rules on lemmas, distancing cues, hard negatives, method and evidence."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -82,11 +84,11 @@ def test_embedding_and_head_add_to_lexicon_with_evidence(full_scorer: NarrativeS
     assert any(e.startswith("sparse p=") for e in top.evidence)
 
 
-def test_only_items_worth_it_are_embedded_once_per_cluster(full_scorer: NarrativeScorer) -> None:
-    calls: list[list[str]] = []
-    real = full_scorer.encoder
+def _recording_scorer(full: NarrativeScorer, calls: list[list[str]], **options: Any) -> NarrativeScorer:
+    """The full scorer's parts, with an encoder that records the texts it is asked to embed."""
+    real = full.encoder
 
-    class Counting:
+    class Recording:
         name = real.name
         dim = real.dim
 
@@ -94,9 +96,14 @@ def test_only_items_worth_it_are_embedded_once_per_cluster(full_scorer: Narrativ
             calls.append(list(texts))
             return real.encode(texts)
 
-    scorer = NarrativeScorer(
-        full_scorer.registry, encoder=Counting(), head=full_scorer.head, sparse_head=full_scorer.sparse_head
+    return NarrativeScorer(
+        full.registry, encoder=Recording(), head=full.head, sparse_head=full.sparse_head, **options
     )
+
+
+def test_only_items_worth_it_are_embedded_once_per_cluster(full_scorer: NarrativeScorer) -> None:
+    calls: list[list[str]] = []
+    scorer = _recording_scorer(full_scorer, calls)
     weather = "Danas je sunčano i toplo, a sutra se očekuje kiša na jugu."
     scorer.score_batch([weather], ["sr"])
     assert calls == []  # no rule matched, and the sparse head finds no narrative plausible
@@ -105,57 +112,36 @@ def test_only_items_worth_it_are_embedded_once_per_cluster(full_scorer: Narrativ
     )
     assert calls == [["NATO agresija traje."]]  # a rule matched: embedded, once for the cluster
     calls.clear()
-    everything = NarrativeScorer(
-        full_scorer.registry,
-        encoder=Counting(),
-        head=full_scorer.head,
-        sparse_head=full_scorer.sparse_head,
-        embed_all=True,
-    )
-    everything.score_batch([weather], ["sr"])
+    _recording_scorer(full_scorer, calls, embed_all=True).score_batch([weather], ["sr"])
     assert calls == [[weather]]
 
 
 def test_a_rule_match_is_embedded_only_when_the_sparse_head_agrees_on_its_narrative(
     full_scorer: NarrativeScorer,
 ) -> None:
-    calls: list[list[str]] = []
-    real = full_scorer.encoder
-
-    class Counting:
-        name = real.name
-        dim = real.dim
-
-        def encode(self, texts: list[str]) -> np.ndarray:
-            calls.append(list(texts))
-            return real.encode(texts)
-
-    def scorer(**gates: float) -> NarrativeScorer:
-        return NarrativeScorer(
-            full_scorer.registry,
-            encoder=Counting(),
-            head=full_scorer.head,
-            sparse_head=full_scorer.sparse_head,
-            **gates,
-        )
-
     # Ordinary news that mentions a protectorate: the west-hostile rule matches one word.
     history = (
         "Na skupu u Novom Sadu govorilo se o istoriji protektorata u Africi. Dekan je otvorio skup, a "
         "radovi će biti objavljeni u zborniku. Učestvovalo je četrdeset istoričara iz osam zemalja."
     )
-    assert "west-hostile" in full_scorer._lexicon(TokenView.build(tokenize(history), "sr"), "sr")
-    [probabilities] = full_scorer.sparse_head.probabilities(  # type: ignore[union-attr]
-        [sparse_features(TokenView.build(tokenize(history), "sr"))]
-    )
-    agreement = float(probabilities[full_scorer.sparse_head.narrative_ids.index("west-hostile")])  # type: ignore[union-attr]
+    view = TokenView.build(tokenize(history), "sr")
+    assert "west-hostile" in full_scorer._lexicon(view, "sr")
+    sparse_head = full_scorer.sparse_head
+    assert sparse_head is not None
+    [probabilities] = sparse_head.probabilities([sparse_features(view)])
+    agreement = float(probabilities[sparse_head.narrative_ids.index("west-hostile")])
     assert agreement < full_scorer.embed_gate_with_rule < full_scorer.embed_gate
 
-    scorer().score_batch([history], ["sr"])
+    calls: list[list[str]] = []
+    _recording_scorer(full_scorer, calls).score_batch([history], ["sr"])
     assert calls == []
-    scorer(embed_gate_with_rule=agreement + 0.01).score_batch([history], ["sr"])
+    _recording_scorer(full_scorer, calls, embed_gate_with_rule=agreement + 0.01).score_batch(
+        [history], ["sr"]
+    )
     assert calls == []
-    scorer(embed_gate_with_rule=agreement - 0.01).score_batch([history], ["sr"])
+    _recording_scorer(full_scorer, calls, embed_gate_with_rule=agreement - 0.01).score_batch(
+        [history], ["sr"]
+    )
     assert calls == [[history]]
 
 

@@ -140,12 +140,17 @@ def test_the_fast_paths_find_the_entities_spacy_finds():
 
 
 def test_a_model_layout_the_decoder_does_not_know_keeps_spacys_loop():
+    from nlp.ner import NerModel
     from nlp.ner_decoder import GreedyEntityDecoder
 
-    ner = load_ner()._nlp.get_pipe("ner")
+    nlp = load_ner()._nlp
+    ner = nlp.get_pipe("ner")
     assert GreedyEntityDecoder.supports(ner)
     ner.model.attrs["unseen_classes"] = {3}
     assert not GreedyEntityDecoder.supports(ner)
+    fallback = NerModel(nlp, "unseen-classes")
+    assert fallback.decoder is None
+    assert "Ivica Dačić" in _found(fallback.entities("Ministar Ivica Dačić je doputovao u Brisel."), "PER")
 
 
 def test_the_shipped_model_records_its_version(model):
