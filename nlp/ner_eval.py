@@ -11,7 +11,9 @@ hr500k and ReLDI tag demonyms ("Srbi") as PER where UNER has OTH; the model foll
 an actor). Their test splits are scored as annotated and again with the demonyms UNER's train/dev files
 list as MISC (``-uner-convention``); the lexicon covers only some demonyms, so the second figure is still
 conservative. hr500k's news part (SETimes and web news, two fifths of its test split) is also scored on its
-own (``hr500k-test-news``): the crawler's genre, beside the forums, blogs and shops of the rest.
+own (``hr500k-test-news``): the crawler's genre, beside the forums, blogs and shops of the rest. So is the
+part that is not UNER hr's test split (``hr500k-test-outside-uner``): hr500k's test split holds UNER hr's
+test sentences, with the same annotations, and adds about 1,350 sentences of web genres.
 """
 
 import argparse
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 #: hr500k sentence ids of its news part (SETimes, web news; see the corpora README): the rest of its test
 #: split is forums, blogs, Wikipedia and product pages, scored apart as ``hr500k-test-news``.
 NEWS_SENTENCE_IDS: Final = ("set.hr", "news.hr")
+#: The UNER split whose sentences hr500k's test split also holds (``hr500k-test-outside-uner`` is the rest).
+UNER_HR_TEST: Final = next(f for f in TEST_FILES if f.name == "uner-hr-test")
 #: UNER's label set: OTH (our MISC) "is not part of the final label set" of Universal NER.
 UNER_LABELS: Final = ("PER", "ORG", "LOC")
 #: Length of the texts the throughput is measured on: a typical news article.
@@ -127,6 +131,11 @@ def evaluate_ner(model: NerModel, root: Path) -> dict[str, Any]:
             news = [s for s in sentences if s.sent_id.startswith(NEWS_SENTENCE_IDS)]
             if news:
                 splits[f"{corpus.name}-news"] = evaluate_sentences(model, news)
+            if (root / UNER_HR_TEST.path).is_file():
+                in_uner = {s.text for s in read_corpus_file(root, UNER_HR_TEST)}
+                outside = [s for s in sentences if s.text not in in_uner]
+                if outside:
+                    splits[f"{corpus.name}-outside-uner"] = evaluate_sentences(model, outside)
         if corpus.is_iob2 and corpus.lang == "sr":
             cyrillic = [to_cyrillic_sentence(s) for s in sentences]
             splits[f"{corpus.name}-cyrillic"] = evaluate_sentences(model, cyrillic)

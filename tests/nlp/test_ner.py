@@ -364,8 +364,10 @@ def test_training_on_a_tiny_slice_writes_a_loadable_model_with_its_card(tmp_path
     assert set(report["test"]["splits"]) == {f.name for f in TEST_FILES} | {
         "uner-sr-test-cyrillic",
         "hr500k-test-news",  # the SETimes sentence of the sample, not the tweet
+        "hr500k-test-outside-uner",  # both sample sentences: the tiny UNER hr test split has neither
     }
     assert report["test"]["splits"]["hr500k-test-news"]["sentences"] == 1
+    assert report["test"]["splits"]["hr500k-test-outside-uner"]["sentences"] == 2
     strings = json.loads((out / "vocab" / "strings.json").read_text(encoding="utf-8"))
     assert set(strings) <= {"PER", "ORG", "LOC", "MISC"}  # the training strings are not shipped
     trained = load_ner(out)
