@@ -252,7 +252,7 @@ def build_analyser(
 
     ``ner`` finds people and organisations the registry lacks (sr/hr/bs/cnr, and mk transliterated);
     ``actor_rules`` adds the rule-based finders: Albanian and Macedonian people named after a title,
-    Albanian institutions, and representations such as "Ambasada SAD" (``nlp.unregistered``).
+    Albanian institutions, and representations such as "Ambasada SAD" or "US Embassy" (``nlp.unregistered``).
     """
     from nlp.encoders import shared_encoder
     from nlp.narratives import load_head, load_sparse_head

@@ -10,7 +10,7 @@ Which languages get what:
 - sr, hr, bs, cnr: the named-entity model on the text;
 - mk: the model on the Latin transliteration (it was trained on BCMS; a best effort) and the title rule;
 - sq: the title rule and the institution rule (``nlp.titled_names``);
-- every language: representations of registry actors ("Ambasada SAD", "Delegacija EU");
+- every language: representations of registry actors ("Ambasada SAD", "Delegacija EU", "US Embassy");
 - anything else: registry matches only.
 
 Before the checks, titles and a sentence-opening ordinary word are dropped from the front of a person
@@ -62,11 +62,13 @@ _ALL_NER_LANGUAGES: Final = NER_LANGUAGES | TRANSLITERATED_NER_LANGUAGES
 TITLED_NAME_LANGUAGES: Final = frozenset({"sq", "mk"})
 #: Entity labels that can be actors; LOC and MISC never are.
 ACTOR_LABELS: Final = frozenset({"PER", "ORG"})
-ACTOR_RULES_VERSION: Final = "hybridwatch.actor_rules.v1"
+ACTOR_RULES_VERSION: Final = "hybridwatch.actor_rules.v2"
 #: Head nouns of an institution's representation: "Ambasada SAD", "Delegacija EU", "Veleposlanstvo SAD".
 REPRESENTATION_HEADS: Final = frozenset(
     """ambasada veleposlanstvo delegacija kancelarija ured misija predstavnistvo konzulat""".split()
 )
+#: The same in English, where the head follows the state or organisation: "US Embassy", "EU Delegation".
+ENGLISH_REPRESENTATION_HEADS: Final = frozenset({"embassy", "delegation", "mission", "consulate", "office"})
 
 #: Organisation type by a (folded) word of its name, checked in this order; an organisation none of these
 #: words describe is an ``ngo``, the taxonomy's type for an organisation outside the state, parties, media
@@ -89,7 +91,7 @@ ORGANISATION_TYPE_WORDS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
         "predsjednistvo predsednistvo vojska inspektorat kabinet ombudsman zastitnik narodna centralna "
         "ministria qeveria kuvendi gjykata prokuroria komuna komisioni agjencia policia drejtoria zyra "
         "keshilli bashkia presidenca kryeministria inspektorati autoriteti dhoma delegacija misija "
-        "veleposlanstvo predstavnistvo".split()
+        "veleposlanstvo predstavnistvo embassy delegation mission consulate office".split()
     )),
 )  # fmt: skip
 #: Head nouns of organisation names (folded, nominative; BCMS, Macedonian in Latin, Albanian): an
@@ -192,6 +194,7 @@ NAME_PARTICLES: Final = frozenset({"de", "van", "von", "der", "da", "di", "la", 
 _WORD: Final = re.compile(r"\w+(?:[-'’]\w+)*")
 _CLAUSE_INSIDE: Final = re.compile(r"[.!?;,]\s|\n")
 _LAST_WORD: Final = re.compile(r"(\w+)\s+$")
+_NEXT_WORD: Final = re.compile(r"[ \t]+(\w+)")
 _SENTENCE_END: Final = re.compile(r"[.!?:;\n«»\"“”„(]\s*$")
 #: Case endings of place names (BCMS cases, Macedonian definite -ot/-ta/-to), folded.
 _PLACE_CASE_ENDINGS: Final = frozenset(
@@ -338,18 +341,23 @@ class ActorFinder:
         return [m for m in matches if m not in dropped]
 
     def _representations(self, text: str, matches: Sequence[ActorMatch]) -> list[EntityLike]:
-        """ "Ambasada SAD", "Delegaciji EU": a representation head right before a registry state or
-        organisation names another organisation (the model often tags only the state, as LOC)."""
+        """ "Ambasada SAD", "Delegaciji EU", "the US Embassy": a representation head right before (in
+        English: right after) a registry state or organisation names another organisation (the model often
+        tags only the state, as LOC)."""
         found: list[EntityLike] = []
         for match in matches:
             if match.actor_id in self._people:
                 continue
             before = _LAST_WORD.search(text, max(0, match.start - 40), match.start)
-            if before is None or not before.group(1)[:1].isupper():
-                continue
-            if _lemma(before.group(1)) in REPRESENTATION_HEADS:
+            head = before.group(1) if before is not None else ""
+            if before is not None and head[:1].isupper() and _lemma(head) in REPRESENTATION_HEADS:
                 start = before.start(1)
                 found.append(_Span(text[start : match.end], "ORG", start, match.end))
+            after = _NEXT_WORD.match(text, match.end)
+            head = after.group(1) if after is not None else ""
+            if after is not None and head.istitle() and head.lower() in ENGLISH_REPRESENTATION_HEADS:
+                end = after.end(1)
+                found.append(_Span(text[match.start : end], "ORG", match.start, end))
         return found
 
     def _entities(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[EntityLike]]:
@@ -485,7 +493,17 @@ def _overlaps_registry(entity: EntityLike, registry: Sequence[ActorMatch], peopl
         return False
     if entity.label != "ORG":
         return True
+    if _is_english_representation(entity, overlapping):
+        return False
     return any(m.start <= entity.start or m.end > entity.end or m.actor_id in people for m in overlapping)
+
+
+def _is_english_representation(entity: EntityLike, overlapping: Sequence[ActorMatch]) -> bool:
+    """ "US Embassy": one registry match at the start, and after it only an English representation head."""
+    if len(overlapping) != 1 or overlapping[0].start != entity.start:
+        return False
+    rest = entity.text[overlapping[0].end - entity.start :].split()
+    return len(rest) == 1 and rest[0].lower() in ENGLISH_REPRESENTATION_HEADS
 
 
 def _organisation_rejection(text: str, entity: EntityLike, name: str) -> str | None:

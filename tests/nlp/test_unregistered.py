@@ -267,12 +267,29 @@ def test_representations_of_registry_actors(finder: ActorFinder) -> None:
     assert [a["id"] for a in lower] == ["european-union"]
 
 
+def test_english_representations_name_the_organisation_first(finder: ActorFinder) -> None:
+    [kosovo, lower] = finder.find_batch(
+        [
+            "The NATO Mission in Kosovo and the EU Delegation called for calm.",
+            "The EU delegation said nothing.",  # lower case: not a name
+        ],
+        ["en", "en"],
+    )
+    assert {(a["id"], a["name"], a["type"]) for a in kosovo} == {
+        ("nato", "NATO", "international-org"),
+        ("unk:nato-mission", "NATO Mission", "government"),
+        ("european-union", "European Union", "international-org"),
+        ("unk:eu-delegation", "EU Delegation", "government"),
+    }
+    assert [a["id"] for a in lower] == ["european-union"]
+
+
 def test_without_a_model_only_the_registry_and_titles(actor_registry: ActorRegistry) -> None:
     finder = ActorFinder(ActorMatcher.from_registry(actor_registry), ner=None)
     [sr, sq] = finder.find_batch(["Milorad Tomić i Vučić.", "Ministri Arben Gashi tha."], ["sr", "sq"])
     assert [a["id"] for a in sr] == ["aleksandar-vucic"]
     assert [a["id"] for a in sq] == ["unk:arben-gashi"]
-    assert finder.version == "hybridwatch.actor_rules.v1"
+    assert finder.version == "hybridwatch.actor_rules.v2"
 
 
 def test_analyser_reports_unregistered_actors_and_model_version(
@@ -285,7 +302,7 @@ def test_analyser_reports_unregistered_actors_and_model_version(
         ("aleksandar-vucic", "Aleksandar Vučić"),
         ("unk:milorad-tomic", "Milorad Tomić"),
     ]
-    assert item.versions["unregistered_actors"] == "test-ruler.v1+hybridwatch.actor_rules.v1"
+    assert item.versions["unregistered_actors"] == "test-ruler.v1+hybridwatch.actor_rules.v2"
 
 
 def test_actor_scores_separate_registered_and_unregistered() -> None:
