@@ -57,15 +57,15 @@ class GreedyEntityDecoder:
         self._output_bias = upper.get_param("b")
         self._feature_bias = self._lower.get_param("b")  # (hidden, pieces)
         names = [ner.moves.get_class_name(i) for i in range(ner.moves.n_moves)]
-        kinds = [name.split("-", 1)[0] if "-" in name else name for name in names]
+        kinds = np.array([name.split("-", 1)[0] for name in names])
         labels = [name.split("-", 1)[1] if "-" in name else "" for name in names]
-        self.labels = sorted({label for kind, label in zip(kinds, labels, strict=True) if label})
+        self.labels = sorted({label for label in labels if label})
         self._label_of_move = np.array([self.labels.index(label) if label else -1 for label in labels])
         labelled = self._label_of_move >= 0
         self._begin, self._inside, self._last, self._unit = (
-            (np.array(kinds) == kind) & labelled for kind in ENTITY_MOVES
+            (kinds == kind) & labelled for kind in ENTITY_MOVES
         )
-        self._out = np.array(kinds) == OUT_MOVE
+        self._out = kinds == OUT_MOVE
 
     @staticmethod
     def supports(ner: Any) -> bool:

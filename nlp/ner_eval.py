@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 #: hr500k sentence ids of its news part (SETimes, web news; see the corpora README): the rest of its test
 #: split is forums, blogs, Wikipedia and product pages, scored apart as ``hr500k-test-news``.
 NEWS_SENTENCE_IDS: Final = ("set.hr", "news.hr")
-#: The UNER split whose sentences hr500k's test split also holds (``hr500k-test-outside-uner`` is the rest).
+#: The UNER split whose sentences hr500k's test split also holds (``hr500k-test-outside-uner`` is the rest);
+#: it comes before hr500k in ``TEST_FILES``.
 UNER_HR_TEST: Final = next(f for f in TEST_FILES if f.name == "uner-hr-test")
 #: UNER's label set: OTH (our MISC) "is not part of the final label set" of Universal NER.
 UNER_LABELS: Final = ("PER", "ORG", "LOC")
@@ -121,18 +122,19 @@ def evaluate_ner(model: NerModel, root: Path) -> dict[str, Any]:
     """Score the model on every test split present under ``root`` (a missing file is reported, not fatal)."""
     splits: dict[str, Any] = {}
     demonyms = demonym_lexicon(root)
+    read: dict[str, list[NerSentence]] = {}
     for corpus in TEST_FILES:
         if not (root / corpus.path).is_file():
             splits[corpus.name] = {"skipped": f"{root / corpus.path} is absent"}
             continue
-        sentences = read_corpus_file(root, corpus)
+        sentences = read[corpus.name] = read_corpus_file(root, corpus)
         splits[corpus.name] = evaluate_sentences(model, sentences)
         if corpus.name.startswith("hr500k"):
             news = [s for s in sentences if s.sent_id.startswith(NEWS_SENTENCE_IDS)]
             if news:
                 splits[f"{corpus.name}-news"] = evaluate_sentences(model, news)
-            if (root / UNER_HR_TEST.path).is_file():
-                in_uner = {s.text for s in read_corpus_file(root, UNER_HR_TEST)}
+            if UNER_HR_TEST.name in read:
+                in_uner = {s.text for s in read[UNER_HR_TEST.name]}
                 outside = [s for s in sentences if s.text not in in_uner]
                 if outside:
                     splits[f"{corpus.name}-outside-uner"] = evaluate_sentences(model, outside)

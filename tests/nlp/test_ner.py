@@ -114,18 +114,15 @@ def test_matrix_products_run_on_numpy_with_the_entities_blis_gives():
 def test_the_fast_paths_find_the_entities_spacy_finds():
     """The numpy decoder and the tokenizer without whitespace special cases against spaCy's own loop and the
     tokenizer as saved with the model."""
-    import json
     from pathlib import Path
 
     import spacy
 
+    from nlp.evaluate import read_gold
     from nlp.ner import DEFAULT_NER_PATH
 
-    texts = []
-    with (Path(__file__).resolve().parents[2] / "eval" / "dev.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            item = json.loads(line)
-            texts.append(f"{item.get('title') or ''}\n{item['text']}")
+    gold = read_gold(Path(__file__).resolve().parents[2] / "eval" / "dev.jsonl")
+    texts = [f"{item.get('title') or ''}\n{item['text']}" for item in gold]
     texts += ["", "\n\n", "Beograd", "Ivica Dačić", "NATO-a u Briselu", "Zagreb\u00a0i\tSplit \n Mostar"]
     loaded = load_ner()
     assert loaded.decoder is not None  # the shipped model's layout is the one the decoder knows
@@ -406,6 +403,21 @@ def test_evaluation_reports_missing_test_files_and_scores_the_rest(tmp_path, mod
     assert split["micro"]["tp"] + split["micro"]["fn"] == 6  # gold entities in the three sentences
     assert "skipped" in report["splits"]["hr500k-test"]
     assert report["splits"]["uner-sr-test-cyrillic"]["sentences"] == 3
+
+
+def test_hr500k_sentences_that_are_uner_test_sentences_are_also_scored_apart(tmp_path, model):
+    root = tmp_path / "corpora"
+    hr500k = next(f for f in TEST_FILES if f.name == "hr500k-test")
+    (root / hr500k.path).parent.mkdir(parents=True)
+    (root / hr500k.path).write_text(CONLLU_SAMPLE, encoding="utf-8")
+    uner_hr = next(f for f in TEST_FILES if f.name == "uner-hr-test")
+    (root / uner_hr.path).parent.mkdir(parents=True, exist_ok=True)
+    tokens = [("Erdoganove", "B-PER"), ("riječi", "O"), (":", "O"), ("Jel", "O"), ("Grad", "B-ORG"),
+              ("Zagreb", "I-ORG"), ("?", "O")]  # fmt: skip
+    _write_iob2(root / uner_hr.path, [("Erdoganove riječi: Jel Grad Zagreb?", tokens)])
+    splits = evaluate_ner(model, root)["splits"]
+    assert splits["hr500k-test"]["sentences"] == 2
+    assert splits["hr500k-test-outside-uner"]["sentences"] == 1  # the tweet; the SETimes one is UNER's
 
 
 def test_throughput_is_measured_on_article_length_texts(model):
